@@ -1,0 +1,1 @@
+"""Infrastructure of the AI investment system: configuration, constructs and stacks."""

@@ -1,0 +1,22 @@
+"""Secrets Manager secrets for source credentials. Values are set out of band, never in code or state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    name: str
+    """Short name; the physical name is `Naming.secret(name)`."""
+    env_var: str
+    """Environment variable carrying the secret's ARN (never its value)."""
+    description: str
+
+
+SOCIAL_SOURCE = SecretSpec(
+    "social-source-credentials", "SOCIAL_SECRET_ARN", "Credentials for the social media sources (JSON)"
+)
+NEWS_SOURCE = SecretSpec("news-source-credentials", "NEWS_SECRET_ARN", "Credentials for the news sources (JSON)")
+
+SECRETS: tuple[SecretSpec, ...] = (SOCIAL_SOURCE, NEWS_SOURCE)

@@ -1,0 +1,165 @@
+"""Typed, validated environment settings.
+
+Everything that differs between dev, staging and prod is a field here; stacks read these objects and
+never the process environment. Validation runs at construction, so a bad setting fails before
+anything is synthesized or written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlparse
+
+from modules.config.errors import ConfigError
+from modules.config.regions import AWS_REGIONS
+
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                      2557, 2922, 3288, 3653)
+
+
+class MfaMode(StrEnum):
+    """Cognito MFA configuration: OFF, OPTIONAL (users may enrol) or ON (required)."""
+
+    OFF = "OFF"
+    OPTIONAL = "OPTIONAL"
+    ON = "ON"
+
+
+class MarketDataStore(StrEnum):
+    """Where market prices live. Timestream for LiveAnalytics admits no new customers since
+    2025-06-20, so accounts without access use a DynamoDB table with the same access pattern."""
+
+    TIMESTREAM = "timestream"
+    DYNAMODB = "dynamodb"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiThrottle:
+    """Usage-plan limits for the REST API key."""
+
+    rate_limit: float = 50.0
+    """Steady-state requests per second."""
+    burst_limit: int = 100
+    """Maximum concurrent burst."""
+    quota_per_day: int = 100_000
+    """Requests per API key and day."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentConfig:
+    """One deployable environment. Construct through `load_environment`, which applies overrides."""
+
+    name: str
+    """Environment name: dev, staging or prod."""
+    account_id: str
+    """12-digit AWS account id; the provider refuses to run against any other account."""
+    region: str
+    """AWS region of every regional resource."""
+    project_name: str = "ai-investment"
+    """Prefix of every name (cdktf context `projectName`)."""
+    log_retention_days: int = 30
+    """Retention of every log group; the seed asks for one month."""
+    mfa: MfaMode = MfaMode.OPTIONAL
+    """Cognito MFA. prod requires ON."""
+    deletion_protection: bool = False
+    """Deletion protection on tables, the user pool and long KMS/secret recovery windows."""
+    alarm_emails: tuple[str, ...] = ()
+    """E-mail addresses subscribed to the alert topic."""
+    cors_origins: tuple[str, ...] = ()
+    """Browser origins allowed to call the REST API (https, or http://localhost in dev)."""
+    oauth_callback_urls: tuple[str, ...] = ()
+    """Hosted-UI redirect targets after sign-in."""
+    oauth_logout_urls: tuple[str, ...] = ()
+    """Hosted-UI redirect targets after sign-out."""
+    allow_implicit_grant: bool = False
+    """Enable the seed's OAuth implicit grant next to code + PKCE (legacy; off by default)."""
+    reserved_concurrency: dict[str, int] = field(default_factory=dict)
+    """Reserved concurrency per critical function name; functions not listed use the shared pool."""
+    market_data_store: MarketDataStore = MarketDataStore.DYNAMODB
+    """Timestream (seed) or a DynamoDB table for accounts Timestream no longer admits."""
+    private_subnet_ids: tuple[str, ...] = ()
+    """Place functions in these private subnets; empty means no VPC."""
+    security_group_ids: tuple[str, ...] = ()
+    """Security groups for functions in private subnets; required with subnets."""
+    api_throttle: ApiThrottle = field(default_factory=ApiThrottle)
+    """REST API usage-plan limits."""
+    monthly_budget_usd: int = 100
+    """Estimated-charges alarm threshold (seed: 100 USD)."""
+    signal_ttl_days: int = 365
+    """Signals expire after this many days (GDPR data minimisation)."""
+
+    def __post_init__(self) -> None:
+        for problem in self._problems():
+            raise ConfigError(f"environment '{self.name}': {problem}")
+
+    @property
+    def is_production(self) -> bool:
+        return self.name == "prod"
+
+    @property
+    def kms_deletion_window_days(self) -> int:
+        return 30 if self.deletion_protection else 7
+
+    @property
+    def secret_recovery_window_days(self) -> int:
+        return 30 if self.deletion_protection else 7
+
+    def _problems(self) -> list[str]:
+        problems: list[str] = []
+        if not _ACCOUNT_RE.match(self.account_id):
+            problems.append(f"account id '{self.account_id}' is not 12 digits")
+        if self.region not in AWS_REGIONS:
+            problems.append(f"unknown region '{self.region}'; valid regions: {', '.join(sorted(AWS_REGIONS))}")
+        if not _PROJECT_RE.match(self.project_name):
+            problems.append(
+                f"project name '{self.project_name}' must be 3-24 characters of a-z, 0-9 and '-', "
+                "starting with a letter"
+            )
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            problems.append(
+                f"log retention {self.log_retention_days} days is not accepted by CloudWatch Logs; "
+                f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}"
+            )
+        problems += self._production_problems()
+        problems += [f"alarm e-mail '{e}' is not an e-mail address" for e in self.alarm_emails
+                     if not _EMAIL_RE.match(e)]
+        for kind, urls in (("CORS origin", self.cors_origins), ("callback URL", self.oauth_callback_urls),
+                           ("logout URL", self.oauth_logout_urls)):
+            problems += [f"{kind} '{u}' must use https (http only for localhost outside prod)"
+                         for u in urls if not self._url_allowed(u)]
+        if self.allow_implicit_grant and not self.oauth_callback_urls:
+            problems.append("implicit grant is enabled but no OAuth callback URL is set")
+        if bool(self.private_subnet_ids) != bool(self.security_group_ids):
+            problems.append("private subnets and security groups must be set together")
+        problems += [f"reserved concurrency for '{fn}' must be between 1 and 1000 (got {n})"
+                     for fn, n in self.reserved_concurrency.items() if not 1 <= n <= 1000]
+        if self.monthly_budget_usd <= 0:
+            problems.append(f"monthly budget must be positive (got {self.monthly_budget_usd})")
+        if not 1 <= self.signal_ttl_days <= 3650:
+            problems.append(f"signal TTL must be 1-3650 days (got {self.signal_ttl_days})")
+        return problems
+
+    def _production_problems(self) -> list[str]:
+        if not self.is_production:
+            return []
+        problems = []
+        if self.mfa is not MfaMode.ON:
+            problems.append(f"prod requires MFA ON (got {self.mfa.value})")
+        if not self.deletion_protection:
+            problems.append("prod requires deletion protection")
+        if not self.alarm_emails:
+            problems.append("prod requires at least one alarm e-mail")
+        return problems
+
+    def _url_allowed(self, url: str) -> bool:
+        parsed = urlparse(url)
+        if parsed.scheme == "https" and parsed.netloc:
+            return True
+        local = parsed.hostname in ("localhost", "127.0.0.1")
+        return parsed.scheme == "http" and local and not self.is_production
