@@ -1,0 +1,1 @@
+"""ingest-news: news articles from RSS/Atom feeds and `POST /ingest/news`."""

@@ -1,0 +1,45 @@
+"""ingest-news: `POST /ingest/news` batches and a scheduled pull of the configured RSS/Atom feeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.ingest_news.feeds import parse_feed
+from functions.ingest_news.settings import load
+from functions.shared import health
+from functions.shared.events import CORRELATION_ID_PATH, is_scheduled
+from functions.shared.http import build_resolver
+from functions.shared.ingestion.pipeline import IngestConfig
+from functions.shared.ingestion.service import host_of, ingest_router, pull
+from functions.shared.signals import SignalsTable
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+SETTINGS = load()
+CONFIG = IngestConfig(
+    kind="news",
+    signals=SignalsTable(SETTINGS.signals_table),
+    raw_bucket=SETTINGS.raw_bucket,
+    queue_url=SETTINGS.queue_url,
+    ttl_days=SETTINGS.ttl_days,
+)
+app = build_resolver(health.router, ingest_router(CONFIG, SETTINGS.max_body_bytes))
+
+
+@tracer.capture_method
+def pull_feeds() -> dict[str, Any]:
+    return pull(CONFIG, SETTINGS.feed_urls, SETTINGS.secret_arn, parse_feed, host_of)
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if is_scheduled(event):
+        return pull_feeds()
+    return app.resolve(event, context)

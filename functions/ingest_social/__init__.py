@@ -1,0 +1,1 @@
+"""ingest-social: public social posts (Reddit listing JSON) and `POST /ingest/social`."""

@@ -1,0 +1,1 @@
+"""Library shared by the functions: settings, AWS clients, HTTP plumbing, authorization, repositories."""

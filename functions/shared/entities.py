@@ -1,0 +1,42 @@
+"""Tracked entities (pk `entity_id`): the tickers the system follows, with names and aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.shared import dynamo
+from functions.shared.aws import client
+
+
+class TrackedEntity(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    entity_id: str = Field(min_length=1, max_length=32)
+    symbol: str = Field(min_length=1, max_length=16, pattern=r"^[A-Z0-9.^-]+$")
+    """Market symbol used for prices."""
+    name: str = Field(min_length=1, max_length=200)
+    aliases: tuple[str, ...] = ()
+    sector: str = "unknown"
+    excluded: bool = False
+    """Never trade this entity (risk rule)."""
+
+
+@dataclass(frozen=True)
+class EntitiesTable:
+    name: str
+
+    def all(self) -> list[TrackedEntity]:
+        pages = client("dynamodb").get_paginator("scan").paginate(TableName=self.name)
+        return [
+            TrackedEntity.model_validate(dynamo.from_item(item)) for page in pages for item in page["Items"]
+        ]
+
+    def get(self, entity_id: str) -> TrackedEntity | None:
+        response = client("dynamodb").get_item(
+            TableName=self.name, Key=dynamo.to_item({"entity_id": entity_id})
+        )
+        return (
+            TrackedEntity.model_validate(dynamo.from_item(response["Item"])) if "Item" in response else None
+        )

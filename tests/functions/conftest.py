@@ -1,0 +1,87 @@
+"""Fixtures for the function tests: one emulated AWS account per test (moto, in process), tables built
+from the data stack's definitions, the shipped sample documents served over local HTTP, a fake context."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from cli.local_run import (
+    REGION,
+    SAMPLES,
+    catalog_table_kwargs,
+    local_environment,
+    provision,
+    seed_samples,
+    serve_directory,
+    table_env,
+)
+
+
+def table_definitions() -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """create_table kwargs and the env-var -> physical-name map of the tables."""
+    return catalog_table_kwargs(), table_env()
+
+
+@dataclass
+class FakeContext:
+    function_name: str = "ai-investment-test-dev"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:ai-investment-test-dev"
+    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/ai-investment-test-dev"
+    log_stream_name: str = "2026/11/27/[$LATEST]abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture(scope="session")
+def definitions() -> tuple[list[dict[str, Any]], dict[str, str]]:
+    return table_definitions()
+
+
+@pytest.fixture(scope="session")
+def environment(definitions) -> Iterator[dict[str, str]]:
+    """Every function's environment variables, set for the whole session (handlers read them at import)."""
+    with serve_directory(SAMPLES) as base_url:
+        variables = local_environment(base_url, definitions[1])
+        saved = dict(os.environ)
+        os.environ.update(variables)
+        try:
+            yield variables
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+@pytest.fixture
+def aws(environment, definitions) -> Iterator[dict[str, str]]:
+    """A fresh emulated account with every table, bucket, queue and secret."""
+    with mock_aws():
+        provision(definitions[0], environment)
+        yield environment
+
+
+@pytest.fixture
+def context() -> FakeContext:
+    return FakeContext()
+
+
+def handler_module(package: str) -> ModuleType:
+    return importlib.import_module(f"functions.{package}.handler")
+
+
+@pytest.fixture
+def seeded(aws) -> dict[str, str]:
+    """The account with the sample tracked entities, agent configuration and market prices."""
+    seed_samples(aws)
+    return aws
