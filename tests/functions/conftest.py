@@ -53,7 +53,7 @@ def definitions() -> tuple[list[dict[str, Any]], dict[str, str]]:
 def environment(definitions) -> Iterator[dict[str, str]]:
     """Every function's environment variables, set for the whole session (handlers read them at import)."""
     with serve_directory(SAMPLES) as base_url:
-        variables = local_environment(base_url, definitions[1])
+        variables = {**local_environment(base_url, definitions[1]), "ENTITY_CACHE_SECONDS": "0"}
         saved = dict(os.environ)
         os.environ.update(variables)
         try:

@@ -1,0 +1,77 @@
+"""score: consumes the scoring queue (partial batch failures) and serves `POST /score`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
+
+from functions.score.linking import CachedLinker
+from functions.score.routes import score_router
+from functions.score.scoring import Scorer
+from functions.score.settings import load
+from functions.shared import health
+from functions.shared.aws import client
+from functions.shared.entities import EntitiesTable
+from functions.shared.events import CORRELATION_ID_PATH
+from functions.shared.http import build_resolver
+from functions.shared.models import RequestModel
+from functions.shared.signals import SignalsTable
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+SETTINGS = load()
+SCORER = Scorer(
+    signals=SignalsTable(SETTINGS.signals_table),
+    features_bucket=SETTINGS.features_bucket,
+    linker=CachedLinker(EntitiesTable(SETTINGS.entities_table).all, SETTINGS.entity_cache_seconds),
+)
+processor = BatchProcessor(event_type=EventType.SQS)
+persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table, boto3_client=client("dynamodb"))
+idempotency = IdempotencyConfig(event_key_jmespath="signal_id", expires_after_seconds=24 * 3600)
+app = build_resolver(health.router, score_router(SCORER, SETTINGS.max_body_bytes))
+
+
+class ScoreMessage(RequestModel):
+    signal_id: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+@idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
+def score_message(message: dict[str, Any]) -> dict[str, Any]:
+    return SCORER.score(message["signal_id"])
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> dict[str, Any]:
+    """One message; a poison message raises, and the processor reports it as a batch item failure."""
+    message = ScoreMessage.model_validate(json.loads(record.body))
+    logger.append_keys(signal_id=message.signal_id)
+    result = score_message(message=message.model_dump())
+    if result["scored"]:
+        metrics.add_metric(name="SignalsScored", unit=MetricUnit.Count, value=1)
+    return result
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    if "Records" in event:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    return app.resolve(event, context)

@@ -1,0 +1,93 @@
+"""score: queue consumption with partial failures, sentiment and entity linking, `POST /score`."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+from conftest import handler_module
+from fn_events import json_body, rest, sqs
+from fn_pipeline import drain_scoring_queue, ingest_samples
+
+
+def _items(aws) -> list[dict]:
+    from functions.shared.dynamo import from_item
+
+    return [from_item(i) for i in boto3.client("dynamodb").scan(TableName=aws["SIGNALS_TABLE"])["Items"]]
+
+
+def test_queued_samples_are_scored_linked_and_featured(seeded, context):
+    # GIVEN the sample feeds ingested
+    ingest_samples(context)
+    # WHEN the scoring queue is drained
+    responses = drain_scoring_queue(seeded, context)
+    # THEN no batch reported failures, every document is scored and mentions point at tracked entities
+    assert all(r == {"batchItemFailures": []} for r in responses)
+    items = _items(seeded)
+    documents = [i for i in items if i["facet"] == "signal"]
+    assert documents and all(d["status"] == "scored" for d in documents)
+    mentions = [i for i in items if i["facet"].startswith("entity#")]
+    assert {m["entity_id"] for m in mentions} == {"AAPL", "MSFT", "TSLA", "NVDA"}
+    aapl = [m for m in mentions if m["entity_id"] == "AAPL"]
+    tsla = [m for m in mentions if m["entity_id"] == "TSLA"]
+    assert sum(m["sentiment"] for m in aapl) / len(aapl) > 0.3
+    assert sum(m["sentiment"] for m in tsla) / len(tsla) < -0.3
+    # a feature record per scored document
+    keys = [
+        o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=seeded["FEATURES_BUCKET"])["Contents"]
+    ]
+    assert len(keys) == len(documents)
+    feature = json.loads(
+        boto3.client("s3").get_object(Bucket=seeded["FEATURES_BUCKET"], Key=keys[0])["Body"].read()
+    )
+    assert {"signal_id", "sentiment", "entity_mentions", "model"} <= set(feature)
+
+
+def test_poison_message_is_a_batch_item_failure_and_the_rest_is_processed(seeded, context):
+    ingest_samples(context)
+    queue = boto3.client("sqs")
+    bodies = [
+        m["Body"]
+        for m in queue.receive_message(QueueUrl=seeded["SCORING_QUEUE_URL"], MaxNumberOfMessages=3)[
+            "Messages"
+        ]
+    ]
+    event = sqs(["{not json", *bodies, json.dumps({"signal_id": "../../etc"})])
+    poison_ids = {event["Records"][0]["messageId"], event["Records"][-1]["messageId"]}
+
+    response = handler_module("score").handler(event, context)
+
+    assert {f["itemIdentifier"] for f in response["batchItemFailures"]} == poison_ids
+    scored = [i for i in _items(seeded) if i["facet"] == "signal" and i["status"] == "scored"]
+    assert len(scored) == 3
+
+
+def test_redelivered_message_writes_nothing_twice(seeded, context):
+    ingest_samples(context)
+    queue = boto3.client("sqs")
+    [message] = queue.receive_message(QueueUrl=seeded["SCORING_QUEUE_URL"], MaxNumberOfMessages=1)["Messages"]
+    score = handler_module("score")
+    first = score.handler(sqs([message["Body"]]), context)
+    before = _items(seeded)
+    again = score.handler(sqs([message["Body"], message["Body"]]), context)
+    assert first == again == {"batchItemFailures": []}
+    assert _items(seeded) == before
+
+
+def test_post_score_links_cashtags_names_and_aliases(seeded, context):
+    body = {
+        "title": "Big week",
+        "text": "$AAPL soared and the iPhone maker looks great; Tesla slumped. MSFT flat.",
+    }
+    response = handler_module("score").handler(rest("POST", "/score", body), context)
+    assert response["statusCode"] == 200
+    result = json_body(response)
+    assert {e["entity_id"]: e["mentions"] for e in result["entities"]} == {"AAPL": 2, "TSLA": 1, "MSFT": 1}
+    assert -1 <= result["sentiment"]["compound"] <= 1
+
+
+def test_post_score_refuses_viewers_and_bad_bodies(seeded, context):
+    score = handler_module("score")
+    assert score.handler(rest("POST", "/score", {"text": "x"}, groups="viewer"), context)["statusCode"] == 403
+    response = score.handler(rest("POST", "/score", {"text": ""}), context)
+    assert response["statusCode"] == 400 and "text" in response["body"]
