@@ -82,10 +82,11 @@ def load_environment(
         raise ConfigError(f"unknown environment '{name}'; valid environments: {', '.join(ENVIRONMENT_NAMES)}")
     env = os.environ if env is None else env
     overrides: dict[str, str] = {}
-    if account := env.get("CDK_DEFAULT_ACCOUNT"):
-        overrides["account_id"] = account.strip()
-    if region := env.get("CDK_DEFAULT_REGION"):
-        overrides["region"] = region.strip()
+    # An empty variable counts as unset, as it does for the CDK.
+    if account := env.get("CDK_DEFAULT_ACCOUNT", "").strip():
+        overrides["account_id"] = account
+    if region := env.get("CDK_DEFAULT_REGION", "").strip():
+        overrides["region"] = region
     if project_name is not None:
         overrides["project_name"] = project_name
     # replace() re-runs validation, so an override is checked like the defaults are.

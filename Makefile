@@ -1,0 +1,37 @@
+# One command sets up and runs the main job (`make run`), one sets up and runs the tests (`make test`).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run synth test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The main job: synthesize every stack of dev, list them in deploy order, and run the pipeline locally.
+run: $(STAMP)
+	$(BIN)/aiinv synth --env dev
+	$(BIN)/aiinv list --env dev
+	@if $(BIN)/aiinv local --help >/dev/null 2>&1; then $(BIN)/aiinv local run; fi
+
+synth: $(STAMP)
+	$(BIN)/aiinv synth --env $(or $(ENV),dev)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: $(STAMP)
+	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf cdktf.out .pytest_cache .ruff_cache

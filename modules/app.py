@@ -1,0 +1,42 @@
+"""Compose the stacks of one environment into a cdktf App. Nothing synthesizes on import.
+
+Importing this module loads the AWS provider bindings (many seconds): import it only on paths that
+synthesize.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Node.js 20 runs the jsii kernel here; its end-of-life banner is known and would drown CLI output.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+from cdktf import App
+
+from modules.config import EnvironmentConfig
+from modules.stacks.auth import AuthStack
+from modules.stacks.base import BaseStack
+from modules.stacks.data import DataStack
+from modules.stacks.security import SecurityStack
+
+
+def build_stacks(app: App, config: EnvironmentConfig) -> list[BaseStack]:
+    """Instantiate every stack of `config`'s environment in deploy order; values flow as attributes."""
+    security = SecurityStack(app, config)
+    data = DataStack(app, config, key=security.key)
+    auth = AuthStack(app, config)
+    return [security, data, auth]
+
+
+def build_app(config: EnvironmentConfig, *, outdir: str | None = None) -> App:
+    """Return an App holding every stack of one environment; call `.synth()` to write it."""
+    if outdir is None:
+        return _with_stacks(App(), config)
+    os.makedirs(outdir, exist_ok=True)
+    return _with_stacks(App(outdir=outdir), config)
+
+
+def _with_stacks(app: App, config: EnvironmentConfig) -> App:
+    build_stacks(app, config)
+    return app

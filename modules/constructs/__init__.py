@@ -1,0 +1,1 @@
+"""Secure-by-default building blocks in the manner of AWS CDK's L2 constructs."""

@@ -1,0 +1,51 @@
+"""IAM action lists, named once. Least privilege is reviewed here, not scattered through the stacks."""
+
+# DynamoDB (data plane only).
+TABLE_READ_ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+)
+TABLE_WRITE_ACTIONS = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
+TABLE_STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+)
+# ListStreams only accepts Resource "*"; the event source mapping needs it.
+TABLE_LIST_STREAMS_ACTIONS = ("dynamodb:ListStreams",)
+# Powertools idempotency persistence layer: exactly these four.
+IDEMPOTENCY_ACTIONS = ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+
+# S3 objects. ListBucket sits on the bucket ARN, the rest on objects.
+BUCKET_LIST_ACTIONS = ("s3:ListBucket",)
+OBJECT_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
+OBJECT_PUT_ACTIONS = ("s3:AbortMultipartUpload", "s3:PutObject")
+OBJECT_DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+
+# KMS as used by a principal of a service that encrypts with the key.
+# Decrypt is in the write set because multipart uploads and DynamoDB writes read data keys back.
+KEY_DECRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
+KEY_ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+                       "kms:ReEncryptFrom", "kms:ReEncryptTo")
+
+# Secrets Manager.
+SECRET_READ_ACTIONS = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
+
+# SQS.
+QUEUE_SEND_ACTIONS = ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")
+QUEUE_CONSUME_ACTIONS = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                         "sqs:GetQueueUrl", "sqs:ReceiveMessage")
+
+# Logging and tracing for a function.
+LOG_WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# X-Ray accepts only Resource "*" for these.
+XRAY_WRITE_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")

@@ -1,0 +1,1 @@
+"""The six stacks of the seed, one file each, composed from `modules.constructs`."""

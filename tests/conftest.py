@@ -1,0 +1,37 @@
+"""Session-wide fixtures: one synthesis of every environment, shared by all tests and xdist workers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.support import synthesized as synth
+
+_OWNED_SYNTH_DIR = pytest.StashKey[str]()
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The controller picks the shared directory before workers start; workers inherit the variable.
+    if not hasattr(config, "workerinput") and synth.SYNTH_DIR_VAR not in os.environ:
+        os.environ[synth.SYNTH_DIR_VAR] = tempfile.mkdtemp(prefix="aiinv-synth-")
+        config.stash[_OWNED_SYNTH_DIR] = os.environ[synth.SYNTH_DIR_VAR]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    owned = config.stash.get(_OWNED_SYNTH_DIR, None)
+    if owned:
+        shutil.rmtree(owned, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def synth_root() -> Path:
+    for name in ("dev", "staging", "prod"):
+        synth.synthesized(name)
+    return synth.synth_root()

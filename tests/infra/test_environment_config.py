@@ -1,0 +1,85 @@
+"""Environment settings: validated at construction, with messages that name the fix."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from modules.config import ENVIRONMENT_NAMES, ConfigError, MfaMode, Naming, load_environment
+from modules.config.naming import STACK_KINDS
+
+S3_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def test_unknown_environment_names_the_valid_ones() -> None:
+    with pytest.raises(ConfigError, match="unknown environment 'qa'; valid environments: dev, staging, prod"):
+        load_environment("qa")
+
+
+@given(st.text(alphabet=string.digits + "x -", min_size=0, max_size=14))
+def test_an_account_id_is_accepted_exactly_when_it_is_twelve_digits(account: str) -> None:
+    candidate = account.strip()
+    if not candidate:
+        return  # an empty variable means "not set": the default applies
+    if re.fullmatch(r"\d{12}", candidate):
+        assert load_environment("dev", env={"CDK_DEFAULT_ACCOUNT": account}).account_id == candidate
+    else:
+        with pytest.raises(ConfigError, match=f"account id '{re.escape(candidate)}' is not 12 digits"):
+            load_environment("dev", env={"CDK_DEFAULT_ACCOUNT": account})
+
+
+def test_unknown_region_is_rejected_with_the_valid_ones() -> None:
+    with pytest.raises(ConfigError, match=r"unknown region 'mars-1'; valid regions: af-south-1, .*eu-central-1"):
+        load_environment("dev", env={"CDK_DEFAULT_REGION": "mars-1"})
+
+
+def test_account_and_region_come_from_the_cdk_variables_as_in_the_seed() -> None:
+    config = load_environment("staging", env={"CDK_DEFAULT_ACCOUNT": "210987654321", "CDK_DEFAULT_REGION": "eu-west-1"})
+    assert (config.account_id, config.region) == ("210987654321", "eu-west-1")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"mfa": MfaMode.OPTIONAL}, "prod requires MFA ON"),
+    ({"deletion_protection": False}, "prod requires deletion protection"),
+    ({"alarm_emails": ()}, "prod requires at least one alarm e-mail"),
+    ({"cors_origins": ("http://localhost:3000",)}, "CORS origin 'http://localhost:3000' must use https"),
+    ({"log_retention_days": 31}, "log retention 31 days is not accepted"),
+    ({"private_subnet_ids": ("subnet-1",)}, "private subnets and security groups must be set together"),
+    ({"reserved_concurrency": {"score": 0}}, "reserved concurrency for 'score' must be between 1 and 1000"),
+])
+def test_contradictory_production_settings_are_refused(change: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        replace(load_environment("prod", env={}), **change)
+
+
+def test_implicit_grant_needs_a_callback_url() -> None:
+    with pytest.raises(ConfigError, match="implicit grant is enabled but no OAuth callback URL"):
+        replace(load_environment("dev", env={}), oauth_callback_urls=())
+
+
+@given(project=st.from_regex(r"[a-z][a-z0-9-]{1,22}[a-z0-9]", fullmatch=True),
+       env_name=st.sampled_from(ENVIRONMENT_NAMES))
+def test_names_are_valid_and_unique_for_any_accepted_project_name(project: str, env_name: str) -> None:
+    config = load_environment(env_name, project_name=project, env={})
+    naming = Naming(config)
+    stacks = [naming.stack(k) for k in STACK_KINDS]
+    assert len(set(stacks)) == len(STACK_KINDS)
+    try:
+        bucket = naming.state_bucket()
+    except ConfigError as error:
+        assert "S3 allows 63" in str(error)
+        return
+    assert S3_NAME.match(bucket) and ".." not in bucket
+
+
+def test_names_differ_between_environments_of_one_account() -> None:
+    names = {env: Naming(load_environment(env, env={})) for env in ENVIRONMENT_NAMES}
+    for kind in ("bucket", "resource"):
+        produced = {getattr(n, kind)("signals") for n in names.values()}
+        assert len(produced) == len(ENVIRONMENT_NAMES)
+    assert len({n.state_bucket() for n in names.values()}) == len(ENVIRONMENT_NAMES)
