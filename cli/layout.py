@@ -1,0 +1,45 @@
+"""Where things live on disk, relative to the directory `aiinv` runs in.
+
+cdktf.out/<env>                -> symlink to cdktf.out/.<env>-<digest>/ (swapped atomically)
+cdktf.out/<env>/manifest.json  stacks and their dependencies
+cdktf.out/<env>/stacks/<name>/cdk.tf.json
+plans/<env>/                   default plan bundle directory (see `report`)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+OUT_ROOT_ENV = "AIINV_OUT_ROOT"
+PLUGIN_CACHE_ENV = "AIINV_PLUGIN_CACHE"
+
+
+def out_root() -> Path:
+    return Path(os.environ.get(OUT_ROOT_ENV, "cdktf.out"))
+
+
+def env_dir(env: str) -> Path:
+    return out_root() / env
+
+
+def manifest_path(env: str) -> Path:
+    return env_dir(env) / "manifest.json"
+
+
+def default_plan_dir(env: str) -> Path:
+    return Path("plans") / env
+
+
+def state_backup_dir(env: str) -> Path:
+    """Local copies of state taken before `state rm`; they may hold sensitive values (mode 0600)."""
+    return Path(".aiinv") / "state-backups" / env
+
+
+def plugin_cache_dir() -> Path:
+    """One provider plugin cache for every stack and environment."""
+    explicit = os.environ.get(PLUGIN_CACHE_ENV)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "aiinv" / "plugins"

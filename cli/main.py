@@ -1,0 +1,315 @@
+"""The `aiinv` command line. Commands are thin: parse options, call the workflow, map errors to exit codes.
+
+Importing this module is cheap: cdktf, boto3 and the provider bindings load inside the commands that
+need them, so `aiinv --help` and `aiinv list` stay fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+from typer.core import TyperGroup
+
+from cli import options as opt
+from cli.errors import AiinvError, ExitCode
+
+F = TypeVar("F", bound=Callable[..., object])
+# Typer ships its own copy of Click; its UsageError is the base of the public BadParameter.
+_ClickUsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+class _Group(TyperGroup):
+    """Bad options exit with the usage code, never with 2, which means "changes"."""
+
+    def make_context(self, *args, **kwargs) -> typer.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except _ClickUsageError as exc:
+            exc.exit_code = ExitCode.USAGE
+            raise
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except _ClickUsageError as exc:
+            exc.exit_code = ExitCode.USAGE
+            raise
+
+
+app = typer.Typer(
+    name="aiinv",
+    cls=_Group,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Synthesize, plan, apply and destroy the stacks of one environment in dependency order.\n\n"
+    "Exit codes: 0 ok / no changes, 1 error, 2 changes, 3 blocked by an unapplied upstream stack, "
+    "4 usage error, 130 interrupted.",
+)
+
+
+def boundary(func: F) -> F:
+    """Domain errors become one line on stderr and their exit code; no traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            code = func(*args, **kwargs)
+        except AiinvError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            typer.echo("error: interrupted", err=True)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        if code:
+            raise typer.Exit(int(code))
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _request(
+    env: str,
+    project_name: str | None = None,
+    stack: list[str] | None = None,
+    exclude: list[str] | None = None,
+    parallelism: int = 4,
+    no_color: bool = False,
+    lock_timeout: str = "0s",
+    skip_synth: bool = False,
+):
+    from cli.session import Request
+
+    return Request(
+        env=env,
+        project_name=project_name,
+        stacks=tuple(stack or ()),
+        exclude=tuple(exclude or ()),
+        parallelism=parallelism,
+        no_color=no_color,
+        lock_timeout=lock_timeout,
+        skip_synth=skip_synth,
+    )
+
+
+@app.command()
+@boundary
+def synth(env: opt.Env, project_name: opt.ProjectName = None) -> None:
+    """Synthesize every stack of ENV into cdktf.out/ENV (manifest.json + stacks/<name>/cdk.tf.json)."""
+    from cli.session import load_config
+    from cli.synth import synthesize
+
+    config = load_config(env, project_name)
+    target = synthesize(config, env=env)
+    typer.echo(f"synthesized {env} into {target}")
+
+
+@app.command("list")
+@boundary
+def list_stacks(env: opt.Env, json_out: opt.Json = False) -> None:
+    """Stacks of ENV in deploy order with their dependencies (from the last synth; fast)."""
+    import json
+
+    from cli.graph import StackGraph
+    from cli.manifest import load_stacks
+    from cli.session import load_config
+
+    load_config(env)
+    stacks = load_stacks(env)
+    graph = StackGraph({n: s.dependencies for n, s in stacks.items()})
+    if json_out:
+        typer.echo(
+            json.dumps(
+                [{"name": n, "dependencies": list(graph.dependencies(n))} for n in graph.order], indent=2
+            )
+        )
+        return
+    for i, name in enumerate(graph.order, 1):
+        deps = ", ".join(graph.dependencies(name)) or "-"
+        typer.echo(f"{i}. {name}  (depends on: {deps})")
+
+
+@app.command()
+@boundary
+def bootstrap(env: opt.Env, project_name: opt.ProjectName = None) -> None:
+    """Create the state bucket and lock table of ENV (idempotent) and report what already existed."""
+    from cli.bootstrap import bootstrap as run
+    from cli.session import load_config
+
+    for step in run(load_config(env, project_name)):
+        typer.echo(
+            f"{step.resource} {step.name}: "
+            + ("already existed (settings ensured)" if step.existed else "created")
+        )
+
+
+@app.command()
+@boundary
+def plan(
+    env: opt.Env,
+    project_name: opt.ProjectName = None,
+    stack: opt.Stacks = None,
+    exclude: opt.Exclude = None,
+    out: opt.PlanOut = None,
+    parallelism: opt.Parallelism = 4,
+    lock_timeout: opt.LockTimeout = "0s",
+    no_color: opt.NoColor = False,
+    skip_synth: opt.SkipSynth = False,
+) -> int:
+    """Synthesize once, then plan each selected stack in dependency order and save the plans.
+
+    Exit: 0 no changes, 2 changes, 3 a downstream stack is blocked by unapplied upstream changes, 1 error.
+    """
+    from cli import layout, workflows
+    from cli.session import open_session
+
+    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
+    return workflows.plan(open_session(request), out or layout.default_plan_dir(env))
+
+
+@app.command()
+@boundary
+def apply(
+    env: opt.Env,
+    project_name: opt.ProjectName = None,
+    stack: opt.Stacks = None,
+    exclude: opt.Exclude = None,
+    plan: opt.PlanIn = None,
+    auto_approve: opt.AutoApprove = False,
+    parallelism: opt.Parallelism = 4,
+    lock_timeout: opt.LockTimeout = "0s",
+    no_color: opt.NoColor = False,
+    skip_synth: opt.SkipSynth = False,
+) -> int:
+    """Apply the selected stacks in dependency order; with --plan, exactly the reviewed plans."""
+    from cli import workflows
+    from cli.session import open_session
+
+    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
+    return workflows.apply(open_session(request), plan_dir=plan, auto_approve=auto_approve)
+
+
+@app.command()
+@boundary
+def destroy(
+    env: opt.Env,
+    project_name: opt.ProjectName = None,
+    stack: opt.Stacks = None,
+    exclude: opt.Exclude = None,
+    include_dependents: opt.IncludeDependents = False,
+    auto_approve: opt.AutoApprove = False,
+    confirm_env: opt.ConfirmEnv = None,
+    parallelism: opt.Parallelism = 4,
+    lock_timeout: opt.LockTimeout = "0s",
+    no_color: opt.NoColor = False,
+    skip_synth: opt.SkipSynth = False,
+) -> int:
+    """Destroy the selected stacks, dependents first. Retained data (buckets, tables) stays and is listed."""
+    from cli import destroy as destroying
+    from cli.session import open_session
+
+    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
+    session = open_session(request)
+    destroying.check_dependents(session, include_dependents=include_dependents)
+    destroying.confirm_destroy(session, auto_approve=auto_approve, confirm_env=confirm_env)
+    return destroying.destroy(session)
+
+
+@app.command()
+@boundary
+def output(
+    env: opt.Env,
+    project_name: opt.ProjectName = None,
+    stack: Annotated[str | None, typer.Option("--stack", "-s", help="One stack (name or glob).")] = None,
+    json_out: opt.Json = False,
+    no_color: opt.NoColor = False,
+) -> None:
+    """Outputs of the applied stacks (sensitive values masked unless --json)."""
+    from cli import workflows
+    from cli.session import open_session
+
+    request = _request(env, project_name, [stack] if stack else None, no_color=no_color, skip_synth=True)
+    workflows.output(open_session(request, synth=False), as_json=json_out)
+
+
+@app.command()
+@boundary
+def drift(
+    env: opt.Env,
+    project_name: opt.ProjectName = None,
+    stack: opt.Stacks = None,
+    exclude: opt.Exclude = None,
+    parallelism: opt.Parallelism = 4,
+    lock_timeout: opt.LockTimeout = "0s",
+    no_color: opt.NoColor = False,
+    skip_synth: opt.SkipSynth = False,
+) -> int:
+    """Refresh-only plan across stacks. Exit 2 when anything drifted, 0 when not."""
+    from cli import workflows
+    from cli.session import open_session
+
+    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
+    return workflows.drift(open_session(request))
+
+
+@app.command()
+@boundary
+def logs(
+    function: Annotated[str, typer.Argument(help="Function: ingest-social, ingest-news, score, ...")],
+    env: opt.Env,
+    project_name: opt.ProjectName = None,
+    since: opt.Since = "15m",
+) -> None:
+    """Recent CloudWatch log events of one function."""
+    from cli import logs as logging
+    from cli.session import load_config
+
+    config = load_config(env, project_name)
+    group = logging.log_group(config, function)
+    for line in logging.events(config, group, logging.parse_since(since)):
+        typer.echo(line)
+
+
+@app.command()
+@boundary
+def doctor(
+    env: Annotated[
+        str | None,
+        typer.Option("--env", "-e", help="Also check this environment's account and state backend."),
+    ] = None,
+    project_name: opt.ProjectName = None,
+) -> int:
+    """Check Node.js, Terraform, AWS credentials and the state backend; say how to fix what is missing."""
+    from cli.doctor import run_checks
+    from cli.session import load_config
+
+    checks = run_checks(load_config(env, project_name) if env else None)
+    for check in checks:
+        line = f"{'ok     ' if check.ok else 'MISSING'} {check.name}: {check.detail}"
+        typer.echo(line + (f" -> {check.fix}" if check.fix else ""))
+    return ExitCode.OK if all(c.ok for c in checks) else ExitCode.ERROR
+
+
+def _register_local() -> None:
+    """`aiinv local ...` lives in cli/local_run.py (its own owner); the CLI works without it."""
+    try:
+        from cli.local_run import local_app
+    except ImportError:
+        return
+    app.add_typer(local_app, name="local", help="Run the system locally.")
+
+
+_register_local()
+
+
+def main() -> None:
+    app(prog_name="aiinv")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Read what `synth` wrote: the cdktf manifest and each stack's Terraform JSON. No cdktf import."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cli import layout
+from cli.errors import AiinvError, NotSynthesizedError
+
+RETAIN_MARKER = "retain_on_destroy"
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    directory: Path
+    dependencies: tuple[str, ...]
+
+    @property
+    def config_file(self) -> Path:
+        return self.directory / "cdk.tf.json"
+
+    def config(self) -> dict:
+        return json.loads(self.config_file.read_text())
+
+    def config_digest(self) -> str:
+        return hashlib.sha256(self.config_file.read_bytes()).hexdigest()
+
+
+def load_stacks(env: str) -> dict[str, Stack]:
+    """Stacks of `env` keyed by name, as the last `aiinv synth --env env` wrote them."""
+    path = layout.manifest_path(env)
+    if not path.is_file():
+        raise NotSynthesizedError(f"no synthesized stacks for '{env}'; run `aiinv synth --env {env}` first")
+    return read_manifest(path)
+
+
+def read_manifest(path: Path) -> dict[str, Stack]:
+    try:
+        raw = json.loads(path.read_text())["stacks"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise AiinvError(f"{path} is not a cdktf manifest ({exc}); run `aiinv synth` again") from exc
+    root = path.parent
+    return {
+        name: Stack(
+            name=name,
+            directory=root / entry["workingDirectory"],
+            dependencies=tuple(entry.get("dependencies", ())),
+        )
+        for name, entry in raw.items()
+    }
+
+
+def retained_addresses(config: dict) -> list[str]:
+    """Addresses (`type.name`) of resources marked to survive `destroy`."""
+    found = []
+    for rtype, resources in config.get("resource", {}).items():
+        for rname, body in resources.items():
+            if body.get("//", {}).get(RETAIN_MARKER):
+                found.append(f"{rtype}.{rname}")
+    return sorted(found)

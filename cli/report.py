@@ -1,0 +1,113 @@
+"""The plan bundle: `<dir>/report.json` (machine-readable, also what `apply --plan` checks),
+`<dir>/summary.md` (for a pull-request comment) and `<dir>/<stack>/tfplan{,.json,.txt}`.
+
+report.json schema (version 1):
+    {"version": 1, "environment": "dev", "created": "<UTC ISO time>", "exit_code": 2,
+     "stacks": {"<name>": {"status": "changes|no changes|blocked|failed|skipped|interrupted",
+                           "detail": "...", "blocked_by": "", "config_sha256": "...",
+                           "plan": "<name>/tfplan" | null, "duration_s": 1.2,
+                           "changes": {"add": [...], "change": [...], "destroy": [...],
+                                       "replace": [...], "outputs": [...]}}}}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cli.errors import RefusedError
+from cli.outcome import Outcome, Status
+from cli.plans import Changes
+
+BUNDLE_VERSION = 1
+GITHUB_COMMENT_LIMIT = 65_536
+_SUMMARY_BUDGET = GITHUB_COMMENT_LIMIT - 1_536
+
+
+def write_bundle(
+    plan_dir: Path, *, env: str, outcomes: Mapping[str, Outcome], digests: Mapping[str, str], exit_code: int
+) -> None:
+    stacks = {}
+    for name, o in outcomes.items():
+        has_plan = o.status in (Status.CHANGES, Status.NO_CHANGES)
+        stacks[name] = {
+            "status": o.status.value,
+            "detail": o.detail,
+            "blocked_by": o.blocked_by,
+            "config_sha256": digests.get(name),
+            "plan": f"{name}/tfplan" if has_plan else None,
+            "duration_s": round(o.duration, 2),
+            "changes": o.data.get("changes", Changes().to_json()),
+        }
+    report = {
+        "version": BUNDLE_VERSION,
+        "environment": env,
+        "exit_code": exit_code,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "stacks": stacks,
+    }
+    plan_dir.mkdir(parents=True, exist_ok=True)
+    (plan_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (plan_dir / "summary.md").write_text(markdown(env, report))
+
+
+def read_bundle(plan_dir: Path, env: str) -> dict:
+    path = plan_dir / "report.json"
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise RefusedError(
+            f"no readable plan bundle at {path}; run `aiinv plan --env {env} --out {plan_dir}`"
+        ) from exc
+    if report.get("version") != BUNDLE_VERSION:
+        raise RefusedError(
+            f"{path} has version {report.get('version')}; this aiinv reads version {BUNDLE_VERSION}"
+        )
+    if report.get("environment") != env:
+        raise RefusedError(f"the plans in {plan_dir} are for '{report.get('environment')}', not '{env}'")
+    return report
+
+
+def markdown(env: str, report: dict) -> str:
+    """Destructive changes first, then one row per stack, then the changed addresses per stack."""
+    stacks: dict = report["stacks"]
+    lines = [f"## aiinv plan: `{env}`", ""]
+    destructive = [(n, d) for n, s in stacks.items() for d in Changes.from_json(s["changes"]).destructive]
+    if destructive:
+        lines += ["### :warning: Destructive changes", ""]
+        lines += [f"- `{n}`: {d}" for n, d in destructive] + [""]
+    lines += ["| stack | status | add | change | destroy | replace |", "|---|---|---:|---:|---:|---:|"]
+    for name, s in stacks.items():
+        c = Changes.from_json(s["changes"]).counts()
+        status = s["status"] + (
+            f" ({s['detail']})" if s["status"] in ("blocked", "failed", "skipped") else ""
+        )
+        lines.append(
+            f"| `{name}` | {status} | {c['add']} | {c['change']} | {c['destroy']} | {c['replace']} |"
+        )
+    lines += ["", f"Exit code: {report['exit_code']}", ""]
+    details = []
+    for name, s in stacks.items():
+        ch = Changes.from_json(s["changes"])
+        rows = [
+            f"- {verb} `{a}`"
+            for verb, addrs in (
+                ("destroy", ch.destroy),
+                ("replace", ch.replace),
+                ("change", ch.change),
+                ("add", ch.add),
+            )
+            for a in addrs
+        ]
+        if rows:
+            details += [f"<details><summary>{name}</summary>", "", *rows, "", "</details>", ""]
+    text = "\n".join(lines)
+    for i, line in enumerate(details):
+        if len(text) + len(line) + 200 > _SUMMARY_BUDGET:
+            remaining = len(details) - i
+            text += f"\n\n_Truncated ({remaining} more lines); the full plans are in the plan artifact._\n"
+            return text
+        text += "\n" + line
+    return text + "\n"

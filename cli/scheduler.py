@@ -1,0 +1,89 @@
+"""Run one task per stack over the graph, as concurrently as the graph and `parallelism` allow.
+
+Algorithm (in the manner of Terragrunt's run queue):
+1. Stacks are visited in the given order (deploy order, or its reverse for destroy).
+2. A stack starts once every stack in `waits_for[stack]` has an outcome and a worker is free.
+3. If one of those failed, was skipped or interrupted, the stack is SKIPPED ("upstream X failed").
+   If one is BLOCKED or reports `blocks_dependents` (a plan whose outputs are not applied yet), the
+   stack is BLOCKED by the stack that holds the unapplied changes.
+4. After an interrupt nothing new starts; stacks not started are INTERRUPTED.
+Independent stacks keep running when another one fails.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from cli.errors import AiinvError
+from cli.outcome import Outcome, Status
+
+_STOPS_DEPENDENTS = {Status.FAILED, Status.SKIPPED, Status.INTERRUPTED}
+
+
+Task = Callable[[str], Outcome]
+
+
+def run_graph(
+    order: Sequence[str],
+    waits_for: Mapping[str, Sequence[str]],
+    task: Task,
+    *,
+    parallelism: int,
+    interrupted: threading.Event,
+) -> dict[str, Outcome]:
+    """Outcome per stack in `order`. `waits_for` maps a stack to the stacks that must finish first."""
+    results: dict[str, Outcome] = {}
+    pending = list(order)
+    running: dict[Future, str] = {}
+    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="stack") as pool:
+        while pending or running:
+            for name in list(pending):
+                if interrupted.is_set():
+                    results[name] = Outcome(name, Status.INTERRUPTED, "not started")
+                    pending.remove(name)
+                    continue
+                upstream = [u for u in waits_for.get(name, ()) if u in order]
+                if any(u not in results for u in upstream):
+                    continue
+                gate = _gate(name, [results[u] for u in upstream])
+                if gate is not None:
+                    results[name] = gate
+                    pending.remove(name)
+                elif len(running) < max(1, parallelism):
+                    running[pool.submit(_timed, task, name)] = name
+                    pending.remove(name)
+            if running:
+                done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in done:
+                    name = running.pop(future)
+                    results[name] = future.result()
+    return {name: results[name] for name in order}
+
+
+def _gate(name: str, upstream: list[Outcome]) -> Outcome | None:
+    for up in upstream:
+        if up.status in _STOPS_DEPENDENTS:
+            reason = "failed" if up.status is Status.FAILED else up.status.value
+            return Outcome(name, Status.SKIPPED, f"upstream {up.stack} {reason}")
+    for up in upstream:
+        if up.status is Status.BLOCKED or up.blocks_dependents:
+            root = up.blocked_by or up.stack
+            return Outcome(name, Status.BLOCKED, f"blocked by {root}", blocked_by=root)
+    return None
+
+
+def _timed(task: Task, name: str) -> Outcome:
+    start = time.monotonic()
+    try:
+        outcome = task(name)
+    except AiinvError as exc:
+        blocked_by = getattr(exc, "blocked_by", "")
+        status = Status.BLOCKED if blocked_by else Status.FAILED
+        outcome = Outcome(name, status, exc.message, blocked_by=blocked_by)
+    except Exception as exc:
+        outcome = Outcome(name, Status.FAILED, f"{type(exc).__name__}: {exc}")
+    outcome.duration = time.monotonic() - start
+    return outcome

@@ -1,0 +1,151 @@
+"""Everything one command needs for one environment: validated config, synthesized stacks, the graph,
+the selection, a runner and a console. Also the SIGINT handling shared by every command that runs
+Terraform.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from cli import graph as graphs
+from cli import terraform as tf
+from cli.console import Console, use_color
+from cli.errors import Interrupted, UsageError
+from cli.manifest import Stack, load_stacks
+from cli.outcome import Outcome, Status
+from cli.runner import ProcessRunner
+from cli.scheduler import run_graph
+from cli.stackops import Context
+from cli.tfbin import describe, terraform_command
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for, as the shared options give it."""
+
+    env: str
+    project_name: str | None = None
+    stacks: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    parallelism: int = 4
+    no_color: bool = False
+    lock_timeout: str = "0s"
+    skip_synth: bool = False
+
+
+def load_config(env: str, project_name: str | None = None):  # noqa: ANN201 - EnvironmentConfig
+    """Validated settings, before anything is written. A bad value is a usage error (exit 4)."""
+    from modules.config import ConfigError, load_environment
+
+    try:
+        return load_environment(env, project_name=project_name)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@dataclass
+class Session:
+    request: Request
+    config: object
+    stacks: dict[str, Stack]
+    graph: graphs.StackGraph
+    selected: list[str]
+    console: Console
+    runner: ProcessRunner
+    ctx: Context = field(init=False)
+
+    def __post_init__(self) -> None:
+        flags = tf.Flags(color=self.console.color, lock_timeout=self.request.lock_timeout)
+        self.ctx = Context(
+            self.request.env,
+            self.stacks,
+            self.runner,
+            self.console,
+            flags,
+            tool_id=describe(self.runner_command),
+        )
+        self.console.set_stacks(self.selected)
+
+    @property
+    def runner_command(self) -> list[str]:
+        return self.runner._command
+
+    def run(self, task: Callable[[str], Outcome], *, reverse: bool = False) -> dict[str, Outcome]:
+        """Run `task` over the selection in dependency order (reverse: dependents first)."""
+        selected = set(self.selected)
+        if reverse:
+            waits = {n: [d for d in self.graph.dependents(n) if d in selected] for n in self.selected}
+        else:
+            waits = {n: [d for d in self.graph.dependencies(n) if d in selected] for n in self.selected}
+        order = self.graph.ordered(self.selected, reverse=reverse)
+
+        def guarded(name: str) -> Outcome:
+            try:
+                return task(name)
+            except Exception:
+                if self.runner.interrupted.is_set():
+                    return Outcome(name, Status.INTERRUPTED, "interrupted; Terraform released its lock")
+                raise
+
+        with forward_interrupts(self.runner):
+            outcomes = run_graph(
+                order,
+                waits,
+                guarded,
+                parallelism=self.request.parallelism,
+                interrupted=self.runner.interrupted,
+            )
+        return outcomes
+
+    def summary(self, title: str, outcomes: dict[str, Outcome]) -> None:
+        rows = [[n, o.status.value, f"{o.duration:.1f}s", o.detail] for n, o in outcomes.items()]
+        self.console.table(title, ["stack", "status", "duration", "detail"], rows)
+
+    def raise_if_interrupted(self) -> None:
+        if self.runner.interrupted.is_set():
+            raise Interrupted(
+                "interrupted; running Terraform processes were stopped and released their locks"
+            )
+
+
+def open_session(request: Request, *, synth: bool = True) -> Session:
+    config = load_config(request.env, request.project_name)
+    if synth and not request.skip_synth:
+        from cli.synth import synthesize
+
+        synthesize(config, env=request.env)
+    stacks = load_stacks(request.env)
+    graph = graphs.StackGraph({n: s.dependencies for n, s in stacks.items()})
+    selected = graphs.select(
+        graph, request.stacks, request.exclude, prefix=config.project_name, env=request.env
+    )
+    console = Console(color=use_color(request.no_color))
+    return Session(request, config, stacks, graph, selected, console, ProcessRunner(terraform_command()))
+
+
+@contextmanager
+def forward_interrupts(runner: ProcessRunner) -> Iterator[None]:
+    """While Terraform runs, SIGINT/SIGTERM interrupt the children once and start nothing new."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    count = 0
+
+    def handler(_signum: int, _frame: object) -> None:
+        nonlocal count
+        count += 1
+        # 1st: graceful stop; 2nd: ignored (Terraform is writing state); 3rd: kill.
+        if count == 1 or count >= 3:
+            runner.interrupt(force=count >= 3)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -1,0 +1,188 @@
+"""One Terraform action on one stack. Each returns an `Outcome` or raises `StackFailed`.
+
+`init` runs once per change of configuration (a stamp in `.terraform` records what was
+initialised) and always under one lock on the shared provider plugin cache: Terraform's plugin cache
+is not safe for concurrent writers, so inits are serialised while plans and applies run in parallel.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cli import layout
+from cli import terraform as tf
+from cli.console import Console
+from cli.errors import AiinvError
+from cli.manifest import Stack
+from cli.outcome import Outcome, Status
+from cli.plans import summarize
+from cli.runner import Result, Runner
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_REMOTE_STATE = re.compile(r"cross-stack-reference-input-([A-Za-z0-9_.-]+)")
+
+
+class StackFailed(AiinvError):
+    """A Terraform step of one stack failed; `blocked_by` is set when an upstream is not applied."""
+
+    def __init__(self, message: str, *, blocked_by: str = "") -> None:
+        super().__init__(message)
+        self.blocked_by = blocked_by
+
+
+@dataclass
+class Context:
+    env: str
+    stacks: Mapping[str, Stack]
+    runner: Runner
+    console: Console
+    flags: tf.Flags
+    tool_id: str
+    """Identifies the Terraform in use; a different one re-runs init."""
+
+    def process_env(self) -> dict[str, str]:
+        cache = layout.plugin_cache_dir()
+        cache.mkdir(parents=True, exist_ok=True)
+        return {
+            **os.environ,
+            "TF_PLUGIN_CACHE_DIR": str(cache.resolve()),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+        }
+
+    def tf(self, stack: str, argv: list[str], *, echo: bool = True) -> Result:
+        sink = (lambda line: self.console.stack_line(stack, line)) if echo else None
+        return self.runner.run(argv, cwd=self.stacks[stack].directory, env=self.process_env(), on_line=sink)
+
+
+def ensure_init(ctx: Context, name: str) -> None:
+    stack = ctx.stacks[name]
+    stamp = stack.directory / ".terraform" / "aiinv-init"
+    wanted = f"{stack.config_digest()} {ctx.tool_id}"
+    if stamp.is_file() and stamp.read_text() == wanted:
+        return
+    with _plugin_cache_lock():
+        result = ctx.tf(name, tf.init(ctx.flags))
+    if result.returncode != 0:
+        raise failure(name, "init", result)
+    stamp.write_text(wanted)
+
+
+@contextmanager
+def _plugin_cache_lock():
+    cache = layout.plugin_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".aiinv.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def plan(ctx: Context, name: str, out_dir: Path) -> Outcome:
+    """Save the binary plan, its JSON and text under `out_dir/<name>/`."""
+    ensure_init(ctx, name)
+    target = (out_dir / name).resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    plan_file = target / "tfplan"
+    result = ctx.tf(name, tf.plan(ctx.flags, out=plan_file))
+    if result.returncode not in (tf.PLAN_NO_CHANGES, tf.PLAN_CHANGES):
+        raise failure(name, "plan", result)
+    shown = ctx.tf(name, tf.show_json(plan_file), echo=False)
+    if shown.returncode != 0:
+        raise failure(name, "show", shown)
+    (target / "tfplan.json").write_text(shown.stdout)
+    text = ctx.tf(name, tf.show_text(plan_file), echo=False)
+    (target / "tfplan.txt").write_text(text.stdout)
+    changes = summarize(json.loads(shown.stdout))
+    status = Status.CHANGES if result.returncode == tf.PLAN_CHANGES else Status.NO_CHANGES
+    return Outcome(
+        name,
+        status,
+        changes.describe() if status is Status.CHANGES else "",
+        blocks_dependents=bool(changes.outputs),
+        data={"changes": changes.to_json()},
+    )
+
+
+def apply_saved(ctx: Context, name: str, plan_file: Path) -> Result:
+    ensure_init(ctx, name)
+    return ctx.tf(name, tf.apply_saved(ctx.flags, plan_file.resolve()))
+
+
+def apply(ctx: Context, name: str, work_dir: Path) -> Outcome:
+    """Plan, then apply exactly that plan (no second, different plan inside `terraform apply`)."""
+    planned = plan(ctx, name, work_dir)
+    if planned.status is Status.NO_CHANGES:
+        return Outcome(name, Status.NO_CHANGES, "up to date")
+    result = apply_saved(ctx, name, work_dir / name / "tfplan")
+    if result.returncode != 0:
+        raise failure(name, "apply", result)
+    return Outcome(name, Status.APPLIED, planned.detail, data=planned.data)
+
+
+def drift(ctx: Context, name: str) -> Outcome:
+    ensure_init(ctx, name)
+    result = ctx.tf(name, tf.plan(ctx.flags, refresh_only=True))
+    if result.returncode == tf.PLAN_CHANGES:
+        return Outcome(name, Status.DRIFTED, "resources changed outside Terraform")
+    if result.returncode != tf.PLAN_NO_CHANGES:
+        raise failure(name, "drift check", result)
+    return Outcome(name, Status.NO_CHANGES)
+
+
+def outputs(ctx: Context, name: str) -> dict:
+    ensure_init(ctx, name)
+    result = ctx.tf(name, tf.output_json(), echo=False)
+    if result.returncode != 0:
+        raise failure(name, "output", result)
+    return json.loads(result.stdout or "{}")
+
+
+def failure(name: str, step: str, result: Result) -> StackFailed:
+    """Turn Terraform's diagnostics into one line that says what happened and what to do."""
+    text = _ANSI.sub("", result.text)
+    if "Error acquiring the state lock" in text:
+        info = {k: _field(text, k) for k in ("ID", "Who", "Operation", "Created")}
+        return StackFailed(
+            f"{step}: the state of {name} is locked by another run (lock {info['ID']}, {info['Operation']} "
+            f"by {info['Who']} since {info['Created']}); wait for it to finish or raise --lock-timeout"
+        )
+    if "Unable to find remote state" in text or (
+        "Unsupported attribute" in text and "terraform_remote_state" in text
+    ):
+        upstream = _REMOTE_STATE.search(text)
+        if upstream:
+            return StackFailed(
+                f"blocked by {upstream.group(1)}: it has not been applied yet", blocked_by=upstream.group(1)
+            )
+    if "Saved plan is stale" in text:
+        return StackFailed(
+            f"{step}: the reviewed plan of {name} is stale (its state changed since it was "
+            "planned); run `aiinv plan` again"
+        )
+    if result.returncode == 130:
+        return StackFailed(f"{step}: interrupted")
+    return StackFailed(f"{step} failed (exit {result.returncode}): {first_error(text)}")
+
+
+def first_error(text: str) -> str:
+    for line in text.splitlines():
+        stripped = line.strip("│╷╵ \t")
+        if stripped.startswith("Error:"):
+            return stripped[len("Error:") :].strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def _field(text: str, key: str) -> str:
+    match = re.search(rf"^\W*{key}:\s+(.+)$", text, re.MULTILINE)
+    return match.group(1).strip() if match else "?"
