@@ -25,6 +25,4 @@ class Sentiment:
 
 def sentiment_of(title: str, text: str) -> Sentiment:
     scores = _ANALYZER.polarity_scores(f"{title}. {text}" if title else text)
-    return Sentiment(
-        compound=scores["compound"], positive=scores["pos"], neutral=scores["neu"], negative=scores["neg"]
-    )
+    return Sentiment(compound=scores["compound"], positive=scores["pos"], neutral=scores["neu"], negative=scores["neg"])

@@ -43,7 +43,5 @@ class AgentsTable:
         return [agent for agent in agents if agent.enabled]
 
     def get(self, agent_id: str) -> AgentConfig | None:
-        response = client("dynamodb").get_item(
-            TableName=self.name, Key=dynamo.to_item({"agent_id": agent_id})
-        )
+        response = client("dynamodb").get_item(TableName=self.name, Key=dynamo.to_item({"agent_id": agent_id}))
         return AgentConfig.model_validate(dynamo.from_item(response["Item"])) if "Item" in response else None

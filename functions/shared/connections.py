@@ -19,9 +19,7 @@ class ConnectionsTable:
         client("dynamodb").put_item(TableName=self.name, Item=dynamo.to_item(connection))
 
     def delete(self, connection_id: str) -> None:
-        client("dynamodb").delete_item(
-            TableName=self.name, Key=dynamo.to_item({"connection_id": connection_id})
-        )
+        client("dynamodb").delete_item(TableName=self.name, Key=dynamo.to_item({"connection_id": connection_id}))
 
     def set_topics(self, connection_id: str, topics: list[str]) -> bool:
         """False when the connection is not (or no longer) registered."""

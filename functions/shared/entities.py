@@ -29,14 +29,8 @@ class EntitiesTable:
 
     def all(self) -> list[TrackedEntity]:
         pages = client("dynamodb").get_paginator("scan").paginate(TableName=self.name)
-        return [
-            TrackedEntity.model_validate(dynamo.from_item(item)) for page in pages for item in page["Items"]
-        ]
+        return [TrackedEntity.model_validate(dynamo.from_item(item)) for page in pages for item in page["Items"]]
 
     def get(self, entity_id: str) -> TrackedEntity | None:
-        response = client("dynamodb").get_item(
-            TableName=self.name, Key=dynamo.to_item({"entity_id": entity_id})
-        )
-        return (
-            TrackedEntity.model_validate(dynamo.from_item(response["Item"])) if "Item" in response else None
-        )
+        response = client("dynamodb").get_item(TableName=self.name, Key=dynamo.to_item({"entity_id": entity_id}))
+        return TrackedEntity.model_validate(dynamo.from_item(response["Item"])) if "Item" in response else None

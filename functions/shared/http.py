@@ -22,9 +22,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 
 
-def error_response(
-    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
-) -> Response:
+def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Response:
     body = {"error": code, "message": message, "details": details or []}
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 

@@ -161,9 +161,7 @@ class ProposalsTable:
             raise
         return True
 
-    def _query(
-        self, index: str, condition: str, names: dict[str, str] | None, key: str
-    ) -> list[dict[str, Any]]:
+    def _query(self, index: str, condition: str, names: dict[str, str] | None, key: str) -> list[dict[str, Any]]:
         params: dict[str, Any] = {
             "TableName": self.name,
             "IndexName": index,

@@ -44,9 +44,7 @@ def optional_int(name: str, default: int, *, minimum: int = 1, maximum: int = 2*
     except ValueError as exc:
         raise SettingError(f"environment variable {name} must be an integer (got {raw!r})") from exc
     if not minimum <= value <= maximum:
-        raise SettingError(
-            f"environment variable {name} must be between {minimum} and {maximum} (got {value})"
-        )
+        raise SettingError(f"environment variable {name} must be between {minimum} and {maximum} (got {value})")
     return value
 
 

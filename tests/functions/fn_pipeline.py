@@ -13,9 +13,7 @@ def drain_scoring_queue(aws, context) -> list[dict]:
     score = handler_module("score")
     responses = []
     while True:
-        messages = queue.receive_message(QueueUrl=aws["SCORING_QUEUE_URL"], MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
+        messages = queue.receive_message(QueueUrl=aws["SCORING_QUEUE_URL"], MaxNumberOfMessages=10).get("Messages", [])
         if not messages:
             return responses
         response = score.handler(sqs([m["Body"] for m in messages]), context)
@@ -27,3 +25,22 @@ def drain_scoring_queue(aws, context) -> list[dict]:
 def ingest_samples(context) -> None:
     handler_module("ingest_news").handler(scheduled(), context)
     handler_module("ingest_social").handler(scheduled(), context)
+
+
+AS_OF = "2026-11-20T18:00:00Z"
+"""The sample documents were published on 2026-11-19/20; proposals are made as of this moment."""
+
+
+def scored_samples(aws, context) -> None:
+    ingest_samples(context)
+    drain_scoring_queue(aws, context)
+
+
+def propose(context, *, sub: str, groups: str = "analyst") -> dict:
+    from fn_events import json_body, rest
+
+    response = handler_module("orchestrator").handler(
+        rest("POST", "/propose", {"as_of": AS_OF}, groups=groups, sub=sub), context
+    )
+    assert response["statusCode"] == 200, response["body"]
+    return json_body(response)

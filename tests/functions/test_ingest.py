@@ -29,9 +29,7 @@ def _queued(aws) -> list[str]:
     sqs = boto3.client("sqs")
     ids = []
     while True:
-        messages = sqs.receive_message(QueueUrl=aws["SCORING_QUEUE_URL"], MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
+        messages = sqs.receive_message(QueueUrl=aws["SCORING_QUEUE_URL"], MaxNumberOfMessages=10).get("Messages", [])
         if not messages:
             return ids
         ids += [json.loads(m["Body"])["signal_id"] for m in messages]
@@ -60,9 +58,7 @@ def test_post_news_writes_signal_raw_document_and_queue_message(aws, context):
 def test_the_same_item_twice_is_written_and_queued_once(aws, context):
     news = handler_module("ingest_news")
     first = json_body(news.handler(rest("POST", "/ingest/news", {"items": [ITEM, ITEM]}), context))
-    second = json_body(
-        news.handler(rest("POST", "/ingest/news", {"items": [{**ITEM, "source_id": "x-2"}]}), context)
-    )
+    second = json_body(news.handler(rest("POST", "/ingest/news", {"items": [{**ITEM, "source_id": "x-2"}]}), context))
     assert (first["accepted"], first["duplicates"]) == (1, 1)
     assert (second["accepted"], second["duplicates"]) == (0, 1)
     assert len(_signals(aws)) == 1

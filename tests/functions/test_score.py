@@ -33,13 +33,9 @@ def test_queued_samples_are_scored_linked_and_featured(seeded, context):
     assert sum(m["sentiment"] for m in aapl) / len(aapl) > 0.3
     assert sum(m["sentiment"] for m in tsla) / len(tsla) < -0.3
     # a feature record per scored document
-    keys = [
-        o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=seeded["FEATURES_BUCKET"])["Contents"]
-    ]
+    keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=seeded["FEATURES_BUCKET"])["Contents"]]
     assert len(keys) == len(documents)
-    feature = json.loads(
-        boto3.client("s3").get_object(Bucket=seeded["FEATURES_BUCKET"], Key=keys[0])["Body"].read()
-    )
+    feature = json.loads(boto3.client("s3").get_object(Bucket=seeded["FEATURES_BUCKET"], Key=keys[0])["Body"].read())
     assert {"signal_id", "sentiment", "entity_mentions", "model"} <= set(feature)
 
 
@@ -48,9 +44,7 @@ def test_poison_message_is_a_batch_item_failure_and_the_rest_is_processed(seeded
     queue = boto3.client("sqs")
     bodies = [
         m["Body"]
-        for m in queue.receive_message(QueueUrl=seeded["SCORING_QUEUE_URL"], MaxNumberOfMessages=3)[
-            "Messages"
-        ]
+        for m in queue.receive_message(QueueUrl=seeded["SCORING_QUEUE_URL"], MaxNumberOfMessages=3)["Messages"]
     ]
     event = sqs(["{not json", *bodies, json.dumps({"signal_id": "../../etc"})])
     poison_ids = {event["Records"][0]["messageId"], event["Records"][-1]["messageId"]}

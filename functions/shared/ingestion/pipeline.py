@@ -75,15 +75,11 @@ def _raw(item: IngestItem, source: str) -> dict[str, Any]:
 def _enqueue(queue_url: str, signal_ids: list[str]) -> None:
     for start in range(0, len(signal_ids), 10):
         chunk = signal_ids[start : start + 10]
-        entries = [
-            {"Id": str(n), "MessageBody": json.dumps({"signal_id": sid})} for n, sid in enumerate(chunk)
-        ]
+        entries = [{"Id": str(n), "MessageBody": json.dumps({"signal_id": sid})} for n, sid in enumerate(chunk)]
         response = client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries)
         if response.get("Failed"):
             failed = response["Failed"][0]
-            raise UpstreamError(
-                f"the scoring queue refused {len(response['Failed'])} message(s): {failed['Message']}"
-            )
+            raise UpstreamError(f"the scoring queue refused {len(response['Failed'])} message(s): {failed['Message']}")
 
 
 def ingest(config: IngestConfig, source: str, items: list[IngestItem]) -> IngestResult:

@@ -1,0 +1,1 @@
+"""orchestrator: proposals from scored signals, risk checks, four-eyes decisions, GDPR erasure."""

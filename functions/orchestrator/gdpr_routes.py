@@ -1,0 +1,40 @@
+"""`POST /gdpr/erase` (admin only): erase a source author's data or pseudonymise a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import Field, model_validator
+
+from functions.orchestrator.gdpr import Eraser
+from functions.shared.auth import authorize
+from functions.shared.http import parse_body
+from functions.shared.models import RequestModel
+
+
+class EraseRequest(RequestModel):
+    author_id: str | None = Field(default=None, min_length=3, max_length=400, pattern=r"^[^:]+:.+$")
+    """A source author as stored on signals, `<source>:<author>` (e.g. `reddit:some_user`)."""
+    user_id: str | None = Field(default=None, min_length=1, max_length=128)
+    """A Cognito user's `sub`."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> EraseRequest:
+        if (self.author_id is None) == (self.user_id is None):
+            raise ValueError("give exactly one of author_id or user_id")
+        return self
+
+
+def gdpr_router(eraser: Eraser, max_body_bytes: int) -> Router:
+    router = Router()
+
+    @router.post("/gdpr/erase")
+    def post_erase() -> dict[str, Any]:
+        authorize(router.current_event)  # admin only
+        request = parse_body(router.current_event, EraseRequest, max_body_bytes)
+        if request.author_id is not None:
+            return eraser.erase_author(request.author_id)
+        return eraser.erase_user(request.user_id or "")
+
+    return router

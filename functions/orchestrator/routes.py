@@ -1,0 +1,87 @@
+"""The orchestrator's REST routes: `/propose`, `/risk/check`, `/decision`, `/proposals/<id>`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+from pydantic import AwareDatetime, Field, field_validator
+
+from functions.orchestrator.decision import Decider
+from functions.orchestrator.propose import Proposer, summary
+from functions.orchestrator.risk import RiskChecker
+from functions.shared.auth import READERS, Group, authorize
+from functions.shared.clock import utc_now
+from functions.shared.http import optional_body, parse_body
+from functions.shared.models import RequestModel
+from functions.shared.proposals import ProposalsTable
+
+PROPOSAL_ID = r"^[0-9a-f]{32}$"
+
+
+class ProposeRequest(RequestModel):
+    agent_id: str | None = Field(default=None, min_length=1, max_length=64)
+    as_of: AwareDatetime | None = None
+
+    @field_validator("as_of")
+    @classmethod
+    def _not_in_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > utc_now() + timedelta(minutes=5):
+            raise ValueError("as_of must not be in the future")
+        return value
+
+
+class RiskCheckRequest(RequestModel):
+    proposal_id: str = Field(pattern=PROPOSAL_ID)
+
+
+class DecisionRequest(RequestModel):
+    proposal_id: str = Field(pattern=PROPOSAL_ID)
+    decision: Literal["approve", "reject"]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+def proposal_router(
+    proposer: Proposer,
+    checker: RiskChecker,
+    decider: Decider,
+    proposals: ProposalsTable,
+    persistence: BasePersistenceLayer,
+    decision_key: IdempotencyConfig,
+    max_body_bytes: int,
+) -> Router:
+    router = Router()
+
+    @idempotent_function(data_keyword_argument="command", config=decision_key, persistence_store=persistence)
+    def decide_once(command: dict[str, Any]) -> dict[str, Any]:
+        """A retried identical decision returns the first answer instead of a conflict."""
+        return decider.decide(command["proposal_id"], command["decision"], command["comment"], command["actor"])
+
+    @router.post("/propose")
+    def post_propose() -> dict[str, Any]:
+        caller = authorize(router.current_event, Group.ANALYST)
+        request = optional_body(router.current_event, ProposeRequest, max_body_bytes)
+        return proposer.run(caller.user_id, request.as_of or utc_now(), request.agent_id)
+
+    @router.post("/risk/check")
+    def post_risk_check() -> dict[str, Any]:
+        caller = authorize(router.current_event, Group.ANALYST, Group.APPROVER)
+        request = parse_body(router.current_event, RiskCheckRequest, max_body_bytes)
+        return checker.check(request.proposal_id, caller.user_id)
+
+    @router.post("/decision")
+    def post_decision() -> dict[str, Any]:
+        caller = authorize(router.current_event, Group.APPROVER)
+        request = parse_body(router.current_event, DecisionRequest, max_body_bytes)
+        return decide_once(command={**request.model_dump(), "actor": caller.user_id})
+
+    @router.get("/proposals/<proposal_id>")
+    def get_proposal(proposal_id: str) -> dict[str, Any]:
+        authorize(router.current_event, *READERS)
+        RiskCheckRequest(proposal_id=proposal_id)
+        return summary(proposals.require(proposal_id))
+
+    return router
