@@ -45,9 +45,7 @@ def catalog_table_kwargs(env: str = "dev") -> list[dict[str, Any]]:
         attributes = {name for name, _ in keys}
         indexes = []
         for index in spec.indexes:
-            index_keys = [(index.partition_key, "HASH")] + (
-                [(index.sort_key, "RANGE")] if index.sort_key else []
-            )
+            index_keys = [(index.partition_key, "HASH")] + ([(index.sort_key, "RANGE")] if index.sort_key else [])
             attributes |= {name for name, _ in index_keys}
             indexes.append(
                 {

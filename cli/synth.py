@@ -63,6 +63,7 @@ def synthesize(config: object, *, env: str, app: str | None = None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{env}-", dir=root))
     try:
+        os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
         os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
         factory(config, outdir=str(staging)).synth()
         read_manifest(staging / "manifest.json")

@@ -1,0 +1,92 @@
+"""A moto_server on 127.0.0.1 for the session, and a per-test workspace that drives the real `aiinv`
+against the fixture app (built-in Terraform resources only) with its state on that server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+FIXTURE_APP = Path(__file__).resolve().parents[1] / "fixtures" / "fixture_app.py"
+AIINV = [sys.executable, "-m", "cli.main"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory):
+    port = _free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail(f"moto_server did not start: {log.read_text()}")
+    yield endpoint
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def plugin_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("plugin-cache")
+
+
+@dataclass
+class Workspace:
+    """A directory, an environment and a unique project name (so tests never share state)."""
+
+    root: Path
+    env: dict[str, str]
+    project: str
+    extra: list[str] = field(default_factory=list)
+
+    def args(self, *args: str) -> list[str]:
+        takes_project = args[0] not in ("list", "doctor")
+        return [*args, *(["--project-name", self.project] if takes_project else [])]
+
+    def popen(self, *args: str, **env: str) -> subprocess.Popen:
+        return subprocess.Popen([*AIINV, *self.args(*args)], cwd=self.root, env={**self.env, **env}, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def run(self, *args: str, timeout: float = 240, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*AIINV, *self.args(*args)], cwd=self.root, env={**self.env, **env}, text=True,
+                              capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+
+    def boto(self, service: str):
+        import boto3
+
+        return boto3.client(service, region_name="eu-central-1", endpoint_url=self.env["AWS_ENDPOINT_URL"],
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, moto_endpoint: str, plugin_cache: Path) -> Workspace:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AIINV_", "CDK_"))}
+    env.update({
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_ENDPOINT_URL": moto_endpoint, "AIINV_FIXTURE_ENDPOINT": moto_endpoint,
+        "AIINV_APP": f"{FIXTURE_APP}:build_app", "AIINV_PLUGIN_CACHE": str(plugin_cache), "CI": "true",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    })
+    return Workspace(tmp_path, env, f"t{uuid.uuid4().hex[:10]}")

@@ -1,0 +1,173 @@
+"""End to end: the real `aiinv` and a real Terraform, state in S3 and locks in DynamoDB on moto_server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Workspace
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("aiinv-e2e")]
+
+
+def _report(ws: Workspace, plan_dir: str = "plans/dev") -> dict:
+    return json.loads((ws.root / plan_dir / "report.json").read_text())
+
+
+def _statuses(ws: Workspace, plan_dir: str = "plans/dev") -> dict[str, str]:
+    return {_short(n): s["status"] for n, s in _report(ws, plan_dir)["stacks"].items()}
+
+
+def _short(name: str) -> str:
+    return name.split("-")[1]
+
+
+def _bootstrap(ws: Workspace) -> None:
+    done = ws.run("bootstrap", "--env", "dev")
+    assert done.returncode == 0, done.stderr
+    assert "created" in done.stdout
+
+
+def _apply_all(ws: Workspace, **env: str) -> None:
+    done = ws.run("apply", "--env", "dev", **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _lock_items(ws: Workspace) -> list[dict]:
+    table = f"{ws.project}-tflock-dev"
+    items = ws.boto("dynamodb").scan(TableName=table)["Items"]
+    return [i for i in items if "Info" in i]
+
+
+def test_bootstrap_plan_apply_output_replan_destroy(workspace: Workspace) -> None:
+    ws = workspace
+    _bootstrap(ws)
+    again = ws.run("bootstrap", "--env", "dev")
+    assert again.returncode == 0 and again.stdout.count("already existed") == 2
+    bucket = ws.boto("s3").get_bucket_versioning(Bucket=f"{ws.project}-tfstate-dev-123456789012-eu-central-1")
+    assert bucket["Status"] == "Enabled"
+
+    # A never-applied graph: only the root can be planned honestly; the rest is blocked (exit 3).
+    first = ws.run("plan", "--env", "dev")
+    assert first.returncode == 3, first.stdout + first.stderr
+    statuses = _statuses(ws)
+    assert statuses["security"] == "changes"
+    assert {s for k, s in statuses.items() if k != "security"} == {"blocked"}
+    assert _report(ws)["stacks"][f"{ws.project}-data-dev"]["blocked_by"] == f"{ws.project}-security-dev"
+    summary = (ws.root / "plans/dev/summary.md").read_text()
+    assert "blocked by" in summary and len(summary) < 65_536
+    for suffix in ("tfplan", "tfplan.json", "tfplan.txt"):
+        assert (ws.root / "plans/dev" / f"{ws.project}-security-dev" / suffix).is_file()
+
+    # Review and apply the saved plans wave by wave: security, data+auth, compute, api, observability.
+    waves = 0
+    code = first.returncode
+    while code == 3:
+        applied = ws.run("apply", "--env", "dev", "--plan", "plans/dev")
+        assert applied.returncode in (0, 3), applied.stdout + applied.stderr
+        waves += 1
+        replanned = ws.run("plan", "--env", "dev")
+        code = replanned.returncode
+        assert code in (0, 2, 3), replanned.stdout + replanned.stderr
+    assert waves == 4 and code == 2
+    assert _statuses(ws)["observability"] == "changes"
+    final = ws.run("apply", "--env", "dev", "--plan", "plans/dev")
+    assert final.returncode == 0, final.stdout + final.stderr
+
+    out = ws.run("output", "--env", "dev", "--json")
+    assert out.returncode == 0, out.stderr
+    values = json.loads(out.stdout)
+    api = values[f"{ws.project}-api-dev"]["name"]
+    assert api["compute"]["data"]["security"]["name"] == f"{ws.project}-security-dev"
+
+    clean = ws.run("plan", "--env", "dev")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert set(_statuses(ws).values()) == {"no changes"}
+
+    gone = ws.run("destroy", "--env", "dev", "--auto-approve")
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    order = [line.split()[0] for line in gone.stdout.splitlines() if line.startswith(f"{ws.project}-")
+             and " destroyed " in line]
+    assert [_short(n) for n in order] == ["observability", "api", "compute", "auth", "data", "security"] or \
+        [_short(n) for n in order] == ["observability", "api", "compute", "data", "auth", "security"]
+    assert "retained (still exists, no longer managed)" in gone.stdout
+    assert "terraform_data.raw_bucket" in gone.stdout
+    assert _lock_items(ws) == []
+
+
+def test_two_concurrent_applies_one_fails_on_the_lock_and_state_stays_intact(workspace: Workspace) -> None:
+    ws = workspace
+    _bootstrap(ws)
+    _apply_all(ws)
+    slow = {"AIINV_FIXTURE_REVISION": "2", "AIINV_FIXTURE_SLEEP": "security:8"}
+    first = ws.popen("apply", "--env", "dev", "--stack", "security", **slow)
+    _wait_for(first, "Provisioning with 'local-exec'")
+    second = ws.run("apply", "--env", "dev", "--stack", "security", **slow)
+    assert second.returncode == 1
+    assert "is locked by another run" in second.stdout + second.stderr
+    rest, _ = first.communicate(timeout=120)
+    assert first.returncode == 0, rest
+    check = ws.run("plan", "--env", "dev", "--stack", "security", **slow)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_failing_stack_skips_dependents_and_independent_stacks_finish(workspace: Workspace) -> None:
+    ws = workspace
+    _bootstrap(ws)
+    done = ws.run("apply", "--env", "dev", "--parallelism", "2", AIINV_FIXTURE_FAIL="data")
+    assert done.returncode == 1, done.stdout + done.stderr
+    rows = {_short(line.split()[0]): line for line in done.stdout.splitlines()
+            if line.startswith(f"{ws.project}-") and "s " in line}
+    assert " failed " in rows["data"] and "fixture: data is set up to fail" in done.stdout
+    assert " applied " in rows["security"] and " applied " in rows["auth"]
+    for downstream in ("compute", "api", "observability"):
+        assert " skipped " in rows[downstream]
+
+
+def test_interrupt_during_apply_releases_the_lock_and_exits_130(workspace: Workspace) -> None:
+    ws = workspace
+    _bootstrap(ws)
+    running = ws.popen("apply", "--env", "dev", "--stack", "security", AIINV_FIXTURE_SLEEP="security:60")
+    _wait_for(running, "Provisioning with 'local-exec'")
+    running.send_signal(signal.SIGINT)
+    rest, _ = running.communicate(timeout=60)
+    assert running.returncode == 130, rest
+    assert "interrupted" in rest
+    assert _lock_items(ws) == []
+    again = ws.run("plan", "--env", "dev", "--stack", "security")
+    assert "locked" not in again.stdout + again.stderr
+    assert again.returncode in (0, 2)
+
+
+def test_bundled_terraform_is_used_when_none_is_on_path(workspace: Workspace, tmp_path: Path) -> None:
+    ws = workspace
+    _bootstrap(ws)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("node", "sh", "sleep"):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    done = ws.run("plan", "--env", "dev", "--stack", "security", PATH=str(bin_dir))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert _statuses(ws)["security"] == "changes"
+
+
+def _wait_for(proc, text: str, timeout: float = 90) -> None:
+    """Read the process's output until `text` shows up (the output keeps flowing to the pipe)."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if text in line:
+            return
+    proc.kill()
+    pytest.fail(f"never saw {text!r}:\n{''.join(seen)}")
