@@ -44,3 +44,25 @@ def propose(context, *, sub: str, groups: str = "analyst") -> dict:
     )
     assert response["statusCode"] == 200, response["body"]
     return json_body(response)
+
+
+EVALUATE_AS_OF = "2026-11-27T00:00:00Z"
+"""After the five-day horizon of proposals made as of AS_OF."""
+
+
+def decided(aws, context, *, decisions: dict[str, str]) -> dict[str, dict]:
+    """Samples scored, proposed by ALICE, risk-checked, then decided by BOB: entity -> decision."""
+    from fn_events import ALICE, BOB, json_body, rest
+
+    scored_samples(aws, context)
+    orchestrator = handler_module("orchestrator")
+    proposals = {p["entity_id"]: p for p in propose(context, sub=ALICE)["created"]}
+    for entity, decision in decisions.items():
+        proposal_id = proposals[entity]["proposal_id"]
+        orchestrator.handler(rest("POST", "/risk/check", {"proposal_id": proposal_id}, sub=ALICE), context)
+        response = orchestrator.handler(
+            rest("POST", "/decision", {"proposal_id": proposal_id, "decision": decision}, groups="approver", sub=BOB),
+            context,
+        )
+        assert response["statusCode"] == 200, json_body(response)
+    return proposals

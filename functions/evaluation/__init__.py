@@ -1,0 +1,1 @@
+"""evaluation: outcomes of decided proposals against market prices, and the system's figures."""

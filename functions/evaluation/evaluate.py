@@ -1,0 +1,125 @@
+"""Evaluate decided proposals whose horizon has passed: return, hit, excess over the benchmark.
+
+The proposal's move to `evaluated` and the outcome are written in one transaction conditional on the
+decided state, so concurrent runs evaluate each proposal exactly once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from functions.evaluation.market import Prices
+from functions.shared import dynamo, objects
+from functions.shared.auth import SYSTEM_ACTOR
+from functions.shared.aws import client
+from functions.shared.clock import iso, parse_iso, utc_now
+from functions.shared.outcomes import OutcomesTable
+from functions.shared.proposals import ProposalsTable, Transition
+from functions.shared.states import DECIDED, ProposalState
+
+
+def returns(direction: str, entry: float, exit_: float, bench_entry: float, bench_exit: float) -> dict[str, Any]:
+    sign = 1 if direction == "long" else -1
+    ret = round(sign * (exit_ / entry - 1), 6)
+    bench = round(bench_exit / bench_entry - 1, 6)
+    return {"return": ret, "benchmark_return": bench, "excess_return": round(ret - bench, 6), "hit": ret > 0}
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    proposals: ProposalsTable
+    outcomes: OutcomesTable
+    prices: Prices
+    eval_bucket: str
+
+    def run(self, as_of: datetime, actor: str = SYSTEM_ACTOR) -> dict[str, Any]:
+        run_id = f"{as_of:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        evaluated: list[dict[str, Any]] = []
+        skipped: list[dict[str, str]] = []
+        for state in DECIDED:
+            for proposal in self.proposals.in_state(state):
+                start = parse_iso(proposal["as_of"])
+                end = start + timedelta(days=int(proposal["horizon_days"]))
+                if end > as_of:
+                    continue
+                outcome = self._outcome(proposal, state, start, end, as_of, run_id)
+                if isinstance(outcome, str):
+                    skipped.append({"proposal_id": proposal["proposal_id"], "reason": outcome})
+                elif self._commit(proposal, state, outcome, actor):
+                    evaluated.append(outcome)
+                else:
+                    skipped.append({"proposal_id": proposal["proposal_id"], "reason": "evaluated concurrently"})
+        report = {"run_id": run_id, "as_of": iso(as_of), "evaluated": evaluated, "skipped": skipped}
+        if evaluated:
+            objects.put_json(self.eval_bucket, f"evaluations/dt={as_of:%Y-%m-%d}/run-{run_id}.json", report)
+        return report
+
+    def _outcome(
+        self,
+        proposal: dict[str, Any],
+        state: ProposalState,
+        start: datetime,
+        end: datetime,
+        as_of: datetime,
+        run_id: str,
+    ) -> dict[str, Any] | str:
+        symbol, benchmark = proposal["symbol"], proposal["benchmark"]
+        closes = {
+            "entry": self.prices.close_at(symbol, start),
+            "exit": self.prices.close_at(symbol, end),
+            "bench_entry": self.prices.close_at(benchmark, start),
+            "bench_exit": self.prices.close_at(benchmark, end),
+        }
+        missing = [name for name, value in closes.items() if not value]
+        if missing:
+            return f"no market price for {', '.join(missing)}"
+        figures = returns(
+            proposal["direction"], closes["entry"], closes["exit"], closes["bench_entry"], closes["bench_exit"]
+        )
+        artefact_key = f"evaluations/dt={as_of:%Y-%m-%d}/{proposal['proposal_id']}.json"
+        outcome = {
+            "proposal_id": proposal["proposal_id"],
+            "evaluated_at": iso(utc_now()),
+            "entity_id": proposal["entity_id"],
+            "agent_id": proposal["agent_id"],
+            "symbol": symbol,
+            "benchmark": benchmark,
+            "decision": state.value,
+            "direction": proposal["direction"],
+            "horizon_days": proposal["horizon_days"],
+            "entry_at": iso(start),
+            "exit_at": iso(end),
+            "entry_price": closes["entry"],
+            "exit_price": closes["exit"],
+            **figures,
+            "run_id": run_id,
+            "artefact_key": artefact_key,
+        }
+        objects.put_json(self.eval_bucket, artefact_key, {"outcome": outcome, "proposal": proposal, "closes": closes})
+        return outcome
+
+    def _commit(self, proposal: dict[str, Any], state: ProposalState, outcome: dict[str, Any], actor: str) -> bool:
+        update = self.proposals.update_for(
+            Transition(
+                proposal_id=proposal["proposal_id"],
+                source=state,
+                target=ProposalState.EVALUATED,
+                actor=actor,
+                at=outcome["evaluated_at"],
+                fields={"outcome_return": outcome["return"], "outcome_hit": outcome["hit"]},
+            )
+        )
+        try:
+            client("dynamodb").transact_write_items(
+                TransactItems=[{"Update": update}, {"Put": self.outcomes.put_for(outcome)}]
+            )
+        except ClientError as exc:
+            if dynamo.is_conditional_failure(exc):
+                return False
+            raise
+        return True

@@ -1,0 +1,56 @@
+"""evaluation: scheduled and on-demand evaluation of decided proposals; the system's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.evaluation.evaluate import Evaluator
+from functions.evaluation.figures import Figures
+from functions.evaluation.market import prices_from
+from functions.evaluation.routes import evaluation_router
+from functions.evaluation.settings import load
+from functions.shared import health
+from functions.shared.clock import utc_now
+from functions.shared.events import CORRELATION_ID_PATH, is_scheduled
+from functions.shared.http import build_resolver
+from functions.shared.outcomes import OutcomesTable
+from functions.shared.proposals import ProposalsTable
+from functions.shared.signals import SignalsTable
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+SETTINGS = load()
+PROPOSALS = ProposalsTable(SETTINGS.proposals_table)
+OUTCOMES = OutcomesTable(SETTINGS.outcomes_table)
+EVALUATOR = Evaluator(
+    proposals=PROPOSALS,
+    outcomes=OUTCOMES,
+    eval_bucket=SETTINGS.eval_bucket,
+    prices=prices_from(
+        SETTINGS.market_data_store, SETTINGS.market_data_table, SETTINGS.timestream_database, SETTINGS.timestream_table
+    ),
+)
+FIGURES = Figures(signals=SignalsTable(SETTINGS.signals_table), proposals=PROPOSALS, outcomes=OUTCOMES)
+app = build_resolver(health.router, evaluation_router(EVALUATOR, FIGURES, SETTINGS.max_body_bytes))
+
+
+@tracer.capture_method
+def scheduled_run() -> dict[str, Any]:
+    report = EVALUATOR.run(utc_now())
+    metrics.add_metric(name="ProposalsEvaluated", unit=MetricUnit.Count, value=len(report["evaluated"]))
+    return {"run_id": report["run_id"], "evaluated": len(report["evaluated"]), "skipped": len(report["skipped"])}
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if is_scheduled(event):
+        return scheduled_run()
+    return app.resolve(event, context)

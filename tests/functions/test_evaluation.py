@@ -1,0 +1,78 @@
+"""evaluation: outcomes against market prices, artefacts, figures."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from conftest import handler_module
+from fn_events import json_body, rest
+from fn_pipeline import EVALUATE_AS_OF, decided
+
+from functions.evaluation.evaluate import returns
+
+
+def call(method, path, body=None, *, groups="analyst", context):
+    response = handler_module("evaluation").handler(rest(method, path, body, groups=groups), context)
+    return response["statusCode"], json_body(response)
+
+
+def test_decided_proposals_are_evaluated_once_with_artefacts(seeded, context):
+    proposals = decided(seeded, context, decisions={"AAPL": "approve", "TSLA": "approve"})
+
+    status, report = call("POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, context=context)
+
+    assert status == 200
+    outcomes = {o["entity_id"]: o for o in report["evaluated"]}
+    assert set(outcomes) == {"AAPL", "TSLA"}
+    # the sample prices: Apple rose (long wins), Tesla fell (short wins)
+    assert outcomes["AAPL"]["hit"] and outcomes["AAPL"]["return"] > 0
+    assert outcomes["TSLA"]["hit"] and outcomes["TSLA"]["direction"] == "short"
+    assert outcomes["AAPL"]["excess_return"] == pytest.approx(
+        outcomes["AAPL"]["return"] - outcomes["AAPL"]["benchmark_return"], abs=1e-6
+    )
+    artefact = boto3.client("s3").get_object(Bucket=seeded["EVAL_BUCKET"], Key=outcomes["AAPL"]["artefact_key"])
+    assert json.loads(artefact["Body"].read())["outcome"]["proposal_id"] == proposals["AAPL"]["proposal_id"]
+    # evaluating again writes nothing new
+    assert call("POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, context=context)[1]["evaluated"] == []
+    assert len(boto3.client("dynamodb").scan(TableName=seeded["OUTCOMES_TABLE"])["Items"]) == 2
+
+
+def test_proposals_before_their_horizon_wait(seeded, context):
+    decided(seeded, context, decisions={"AAPL": "approve"})
+    status, report = call("POST", "/evaluate", {"as_of": "2026-11-22T00:00:00Z"}, context=context)
+    assert status == 200 and report["evaluated"] == [] and report["skipped"] == []
+
+
+def test_metrics_and_dashboard_report_the_figures(seeded, context):
+    decided(seeded, context, decisions={"AAPL": "approve", "TSLA": "reject"})
+    call("POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, context=context)
+
+    status, figures = call("GET", "/metrics", groups="viewer", context=context)
+    assert status == 200
+    assert figures["signals"] == 13
+    assert figures["proposals_by_state"]["evaluated"] == 2
+    assert figures["approved"]["count"] == 1 and figures["approved"]["hit_rate"] == 1.0
+    assert figures["rejected_counterfactual"]["count"] == 1
+
+    status, summary = call("GET", "/dashboard/summary", groups="viewer", context=context)
+    assert status == 200 and set(summary["entities"]) == {"AAPL"}
+    assert {p["state"] for p in summary["recent_proposals"]} >= {"evaluated"}
+
+
+def test_figures_need_a_group_and_evaluate_needs_analyst(seeded, context):
+    assert call("GET", "/metrics", groups="", context=context)[0] == 403
+    assert call("POST", "/evaluate", {}, groups="viewer", context=context)[0] == 403
+    status, body = call("POST", "/evaluate", {"as_of": "2999-01-01T00:00:00Z"}, context=context)
+    assert status == 400 and body["details"][0]["field"] == "as_of"
+
+
+def test_return_arithmetic():
+    assert returns("long", 100, 110, 100, 105) == {
+        "return": 0.1,
+        "benchmark_return": 0.05,
+        "excess_return": 0.05,
+        "hit": True,
+    }
+    assert returns("short", 100, 110, 100, 100)["return"] == pytest.approx(-0.1)
