@@ -1,0 +1,86 @@
+"""Exit-code aggregation, plan summaries, the review Markdown and the retained-resource marker."""
+
+from __future__ import annotations
+
+import pytest
+
+from cli.errors import ExitCode, aggregate
+from cli.manifest import retained_addresses
+from cli.plans import Changes, summarize
+from cli.report import GITHUB_COMMENT_LIMIT, markdown
+from cli.runner import Result
+from cli.stackops import failure, first_error
+
+
+@pytest.mark.parametrize(("statuses", "code"), [
+    (["no changes", "no changes"], ExitCode.OK),
+    (["no changes", "changes"], ExitCode.CHANGES),
+    (["changes", "blocked"], ExitCode.BLOCKED),
+    (["blocked", "failed"], ExitCode.ERROR),
+    (["skipped", "changes"], ExitCode.ERROR),
+    (["failed", "interrupted"], ExitCode.INTERRUPTED),
+    (["applied", "destroyed"], ExitCode.OK),
+    (["drift"], ExitCode.CHANGES),
+])
+def test_aggregate_precedence(statuses, code) -> None:
+    assert aggregate(statuses) is code
+
+
+def test_exit_codes_are_distinct() -> None:
+    assert len({int(c) for c in ExitCode}) == len(ExitCode)
+    assert (ExitCode.OK, ExitCode.ERROR, ExitCode.CHANGES, ExitCode.BLOCKED, ExitCode.INTERRUPTED) == (0, 1, 2, 3, 130)
+
+
+def test_summarize_classifies_actions_and_output_changes() -> None:
+    plan = {"resource_changes": [
+        {"address": "a.new", "mode": "managed", "change": {"actions": ["create"]}},
+        {"address": "a.gone", "mode": "managed", "change": {"actions": ["delete"]}},
+        {"address": "a.swap", "mode": "managed", "change": {"actions": ["delete", "create"]}},
+        {"address": "a.edit", "mode": "managed", "change": {"actions": ["update"]}},
+        {"address": "a.same", "mode": "managed", "change": {"actions": ["no-op"]}},
+        {"address": "data.x", "mode": "data", "change": {"actions": ["read"]}},
+    ], "output_changes": {"o1": {"actions": ["update"]}, "o2": {"actions": ["no-op"]}}}
+    c = summarize(plan)
+    assert (c.add, c.destroy, c.replace, c.change, c.outputs) == (["a.new"], ["a.gone"], ["a.swap"], ["a.edit"], ["o1"])
+    assert c.destructive == ["destroy a.gone", "replace a.swap"]
+
+
+def test_markdown_puts_destructive_changes_first_and_fits_a_comment() -> None:
+    many = Changes(add=[f"terraform_data.r{i:05d}" for i in range(5000)], destroy=["aws_s3_bucket.raw"])
+    report = {"exit_code": 2, "stacks": {
+        "p-data-dev": {"status": "changes", "detail": "", "changes": many.to_json()},
+        "p-api-dev": {"status": "blocked", "detail": "blocked by p-data-dev", "changes": Changes().to_json()},
+    }}
+    text = markdown("dev", report)
+    assert text.index("Destructive changes") < text.index("| stack |")
+    assert "`p-data-dev`: destroy aws_s3_bucket.raw" in text
+    assert "blocked (blocked by p-data-dev)" in text
+    assert len(text) < GITHUB_COMMENT_LIMIT and "Truncated" in text
+
+
+def test_retained_addresses_come_from_the_comment_marker() -> None:
+    config = {"resource": {
+        "aws_s3_bucket": {"raw": {"//": {"metadata": {}, "retain_on_destroy": True}}, "tmp": {"//": {}}},
+        "aws_dynamodb_table": {"signals": {"//": {"retain_on_destroy": True}}},
+    }}
+    assert retained_addresses(config) == ["aws_dynamodb_table.signals", "aws_s3_bucket.raw"]
+
+
+def test_lock_failure_becomes_one_clear_line() -> None:
+    text = ("Error: Error acquiring the state lock\n\nLock Info:\n  ID:        abc-123\n  Path:      b/k\n"
+            "  Operation: OperationTypeApply\n  Who:       ci@runner\n  Created:   2026-01-01\n")
+    message = failure("p-data-dev", "apply", Result(1, "", text)).message
+    assert message == ("apply: the state of p-data-dev is locked by another run (lock abc-123, OperationTypeApply "
+                       "by ci@runner since 2026-01-01); wait for it to finish or raise --lock-timeout")
+    assert "\n" not in message
+
+
+def test_missing_remote_state_is_reported_as_blocked() -> None:
+    text = ("│ Error: Unable to find remote state\n│ \n│   with data.terraform_remote_state."
+            "cross-stack-reference-input-p-security-dev,\n")
+    error = failure("p-data-dev", "plan", Result(1, "", text))
+    assert error.blocked_by == "p-security-dev"
+
+
+def test_first_error_strips_diagnostic_box() -> None:
+    assert first_error("x\n│ Error: Resource precondition failed\n│ more") == "Resource precondition failed"

@@ -1,0 +1,72 @@
+"""Small DAG scenarios for the scheduler, with tasks that record what ran and when."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from cli.errors import AiinvError
+from cli.outcome import Outcome, Status
+from cli.scheduler import run_graph
+
+ORDER = ["security", "auth", "data", "compute", "api"]
+WAITS = {"security": [], "auth": ["security"], "data": ["security"], "compute": ["data"], "api": ["auth", "compute"]}
+
+
+def test_failed_stack_skips_its_dependents_and_lets_independent_stacks_finish() -> None:
+    ran = []
+
+    def task(name: str) -> Outcome:
+        ran.append(name)
+        if name == "data":
+            raise AiinvError("plan failed: precondition")
+        return Outcome(name, Status.APPLIED)
+
+    out = run_graph(ORDER, WAITS, task, parallelism=2, interrupted=threading.Event())
+    assert out["data"].status is Status.FAILED and out["data"].detail == "plan failed: precondition"
+    assert out["auth"].status is Status.APPLIED
+    assert out["compute"].status is Status.SKIPPED and out["compute"].detail == "upstream data failed"
+    assert out["api"].status is Status.SKIPPED
+    assert sorted(ran) == ["auth", "data", "security"]
+
+
+def test_unapplied_outputs_block_dependents_and_name_the_root_cause() -> None:
+    def task(name: str) -> Outcome:
+        return Outcome(name, Status.CHANGES, blocks_dependents=name == "data")
+
+    out = run_graph(ORDER, WAITS, task, parallelism=4, interrupted=threading.Event())
+    assert out["compute"].status is Status.BLOCKED and out["compute"].detail == "blocked by data"
+    assert out["api"].detail == "blocked by data"
+    assert out["auth"].status is Status.CHANGES
+
+
+def test_independent_stacks_run_concurrently_up_to_parallelism() -> None:
+    active, peak, lock = [0], [0], threading.Lock()
+
+    def task(name: str) -> Outcome:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.3)
+        with lock:
+            active[0] -= 1
+        return Outcome(name, Status.NO_CHANGES)
+
+    names = ["a", "b", "c"]
+    run_graph(names, {}, task, parallelism=2, interrupted=threading.Event())
+    assert peak[0] == 2
+    peak[0] = 0
+    run_graph(names, {}, task, parallelism=1, interrupted=threading.Event())
+    assert peak[0] == 1
+
+
+def test_nothing_new_starts_after_an_interrupt() -> None:
+    stop = threading.Event()
+
+    def task(name: str) -> Outcome:
+        stop.set()
+        return Outcome(name, Status.APPLIED)
+
+    out = run_graph(ORDER, WAITS, task, parallelism=1, interrupted=stop)
+    assert out["security"].status is Status.APPLIED
+    assert {o.status for n, o in out.items() if n != "security"} == {Status.INTERRUPTED}
