@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from fn_management_api import ManagementApi, management_api
 from moto import mock_aws
 
 from cli.local_run import (
@@ -50,10 +51,27 @@ def definitions() -> tuple[list[dict[str, Any]], dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def environment(definitions) -> Iterator[dict[str, str]]:
+def management_api_server() -> Iterator[tuple[ManagementApi, str]]:
+    with management_api() as server:
+        yield server
+
+
+@pytest.fixture
+def websocket_api(management_api_server) -> ManagementApi:
+    api, _ = management_api_server
+    api.reset()
+    return api
+
+
+@pytest.fixture(scope="session")
+def environment(definitions, management_api_server) -> Iterator[dict[str, str]]:
     """Every function's environment variables, set for the whole session (handlers read them at import)."""
     with serve_directory(SAMPLES) as base_url:
-        variables = {**local_environment(base_url, definitions[1]), "ENTITY_CACHE_SECONDS": "0"}
+        variables = {
+            **local_environment(base_url, definitions[1]),
+            "ENTITY_CACHE_SECONDS": "0",
+            "WEBSOCKET_ENDPOINT": management_api_server[1],
+        }
         saved = dict(os.environ)
         os.environ.update(variables)
         try:

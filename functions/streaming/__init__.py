@@ -1,0 +1,1 @@
+"""streaming: dashboard WebSocket connections and pushes of proposal and outcome changes."""

@@ -1,0 +1,56 @@
+"""A local stand-in for the API Gateway Management API: records posts, answers 410 Gone for closed ids."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+
+class ManagementApi:
+    def __init__(self) -> None:
+        self.gone: set[str] = set()
+        self.received: dict[str, list[Any]] = {}
+
+    def reset(self) -> None:
+        self.gone.clear()
+        self.received.clear()
+
+
+def _handler_for(api: ManagementApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            connection_id = unquote(self.path.rsplit("/@connections/", 1)[-1])
+            data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if connection_id in api.gone:
+                body = json.dumps({"message": "Gone"}).encode()
+                self.send_response(410)
+                self.send_header("x-amzn-ErrorType", "GoneException")
+            else:
+                api.received.setdefault(connection_id, []).append(json.loads(data))
+                body = b""
+                self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return Handler
+
+
+@contextmanager
+def management_api() -> Iterator[tuple[ManagementApi, str]]:
+    api = ManagementApi()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(api))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield api, f"http://127.0.0.1:{server.server_address[1]}/dev"
+    finally:
+        server.shutdown()
+        server.server_close()

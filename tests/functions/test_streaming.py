@@ -1,0 +1,94 @@
+"""streaming: WebSocket connect/subscribe/disconnect and pushes of stream records to subscribers."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+
+import boto3
+from conftest import handler_module
+from fn_events import load
+
+from functions.shared.dynamo import from_item
+
+
+def ws(route: str, connection_id: str, body: str | None = None, authorizer: dict | None = None) -> dict:
+    event = load("ws_connect.json")
+    event["requestContext"]["routeKey"] = route
+    event["requestContext"]["connectionId"] = connection_id
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = authorizer
+    if body is not None:
+        event["body"] = body
+    return event
+
+
+def _connections(aws) -> dict[str, dict]:
+    items = boto3.client("dynamodb").scan(TableName=aws["CONNECTIONS_TABLE"])["Items"]
+    return {i["connection_id"]["S"]: from_item(i) for i in items}
+
+
+def test_connect_stores_identity_with_ttl_and_disconnect_removes(aws, context):
+    streaming = handler_module("streaming")
+    assert streaming.handler(ws("$connect", "c-1"), context)["statusCode"] == 200
+    stored = _connections(aws)["c-1"]
+    assert stored["user_id"] == "11111111-2222-3333-4444-555555555555"
+    assert stored["expires_at"] > time.time() + 3000
+    assert streaming.handler(ws("$disconnect", "c-1"), context)["statusCode"] == 200
+    assert _connections(aws) == {}
+
+
+def test_connect_without_identity_is_refused(aws, context):
+    response = handler_module("streaming").handler(ws("$connect", "c-2", authorizer={}), context)
+    assert response["statusCode"] == 401
+    assert _connections(aws) == {}
+
+
+def test_subscribe_validates_topics(aws, context):
+    streaming = handler_module("streaming")
+    streaming.handler(ws("$connect", "c-1"), context)
+    ok = streaming.handler(ws("subscribe", "c-1", json.dumps({"action": "subscribe", "topics": ["outcomes"]})), context)
+    assert ok["statusCode"] == 200
+    assert _connections(aws)["c-1"]["topics"] == ["outcomes"]
+    for body in ("{oops", json.dumps({"action": "subscribe", "topics": ["gossip"]}), json.dumps({"topics": []})):
+        assert streaming.handler(ws("subscribe", "c-1", body), context)["statusCode"] == 400
+    unknown = streaming.handler(
+        ws("subscribe", "nope", json.dumps({"action": "subscribe", "topics": ["outcomes"]})), context
+    )
+    assert unknown["statusCode"] == 404
+
+
+def test_stream_changes_reach_subscribers_and_gone_connections_are_removed(aws, context, websocket_api):
+    streaming = handler_module("streaming")
+    for connection_id in ("live", "gone", "outcomes-only"):
+        streaming.handler(ws("$connect", connection_id), context)
+    streaming.handler(
+        ws("subscribe", "outcomes-only", json.dumps({"action": "subscribe", "topics": ["outcomes"]})), context
+    )
+    websocket_api.gone.add("gone")
+    event = load("dynamodb_stream.json")
+
+    response = streaming.handler(event, context)
+
+    assert response == {"batchItemFailures": []}
+    [message] = websocket_api.received["live"]
+    assert message["topic"] == "proposals" and message["data"]["state"] == "approved"
+    assert "created_by" not in message["data"]
+    assert "outcomes-only" not in websocket_api.received
+    assert set(_connections(aws)) == {"live", "outcomes-only"}
+
+
+def test_record_from_an_unknown_stream_is_a_batch_item_failure(aws, context, websocket_api):
+    streaming = handler_module("streaming")
+    streaming.handler(ws("$connect", "live"), context)
+    event = load("dynamodb_stream.json")
+    stray = copy.deepcopy(event["Records"][0])
+    stray["eventSourceARN"] = stray["eventSourceARN"].replace("proposals-dev", "somebody-else")
+    stray["dynamodb"]["SequenceNumber"] = "222"
+    event["Records"].append(stray)
+
+    response = streaming.handler(event, context)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": "222"}]}
+    assert len(websocket_api.received["live"]) == 1
