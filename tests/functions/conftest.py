@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from fn_jwt import CLIENT_ID, user_pool
 from fn_management_api import ManagementApi, management_api
 from moto import mock_aws
 
@@ -64,13 +65,21 @@ def websocket_api(management_api_server) -> ManagementApi:
 
 
 @pytest.fixture(scope="session")
-def environment(definitions, management_api_server) -> Iterator[dict[str, str]]:
+def issuer() -> Iterator[str]:
+    with user_pool() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def environment(definitions, management_api_server, issuer) -> Iterator[dict[str, str]]:
     """Every function's environment variables, set for the whole session (handlers read them at import)."""
     with serve_directory(SAMPLES) as base_url:
         variables = {
             **local_environment(base_url, definitions[1]),
             "ENTITY_CACHE_SECONDS": "0",
             "WEBSOCKET_ENDPOINT": management_api_server[1],
+            "COGNITO_ISSUER": issuer,
+            "COGNITO_APP_CLIENT_IDS": f"other-client,{CLIENT_ID}",
         }
         saved = dict(os.environ)
         os.environ.update(variables)

@@ -1,0 +1,83 @@
+"""A test Cognito user pool: an RSA signing key, its JWKS served over local HTTP, and signed tokens."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+KID = "test-key-1"
+CLIENT_ID = "test-client"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _int(value: int) -> str:
+    return _b64(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+
+@cache
+def signing_key(name: str = KID) -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def jwks() -> dict[str, Any]:
+    numbers = signing_key().public_key().public_numbers()
+    return {
+        "keys": [{"kid": KID, "kty": "RSA", "alg": "RS256", "use": "sig", "n": _int(numbers.n), "e": _int(numbers.e)}]
+    }
+
+
+def token(
+    issuer: str, *, key: rsa.RSAPrivateKey | None = None, alg: str = "RS256", kid: str = KID, **overrides: Any
+) -> str:
+    claims = {
+        "sub": "11111111-2222-3333-4444-555555555555",
+        "iss": issuer,
+        "token_use": "id",
+        "aud": CLIENT_ID,
+        "exp": int(time.time()) + 3600,
+        "iat": int(time.time()),
+        "cognito:groups": ["viewer", "analyst"],
+        **overrides,
+    }
+    head = _b64(json.dumps({"alg": alg, "kid": kid, "typ": "JWT"}).encode())
+    body = _b64(json.dumps(claims).encode())
+    signature = (key or signing_key()).sign(f"{head}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{head}.{body}.{_b64(signature)}"
+
+
+@contextmanager
+def user_pool() -> Iterator[str]:
+    """Serves the JWKS below an issuer URL; yields the issuer."""
+    document = json.dumps(jwks()).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == "/pool/.well-known/jwks.json"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(document if found else b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/pool"
+    finally:
+        server.shutdown()
+        server.server_close()
