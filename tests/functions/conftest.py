@@ -18,18 +18,18 @@ from moto import mock_aws
 from cli.local_run import (
     REGION,
     SAMPLES,
-    catalog_table_kwargs,
     local_environment,
     provision,
     seed_samples,
     serve_directory,
-    table_env,
 )
 
 
 def table_definitions() -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """create_table kwargs and the env-var -> physical-name map of the tables."""
-    return catalog_table_kwargs(), table_env()
+    """create_table kwargs and the env-var -> physical-name map, from the synthesized data stack."""
+    from tests.support.synthesized import dynamodb_create_table_kwargs, table_env_vars
+
+    return dynamodb_create_table_kwargs("dev"), table_env_vars("dev")
 
 
 @dataclass
