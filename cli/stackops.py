@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from cli.plans import summarize
 from cli.runner import Result, Runner
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_APPLIED = re.compile(r"Resources: \d+ added, \d+ changed, \d+ destroyed")
 _REMOTE_STATE = re.compile(r"cross-stack-reference-input-([A-Za-z0-9_.-]+)")
 
 
@@ -68,7 +69,9 @@ def ensure_init(ctx: Context, name: str) -> None:
     wanted = f"{stack.config_digest()} {ctx.tool_id}"
     if stamp.is_file() and stamp.read_text() == wanted:
         return
-    with _plugin_cache_lock():
+    # Only provider installs write to the shared cache; a stack of built-ins needs no lock.
+    needs_cache = bool(stack.config().get("terraform", {}).get("required_providers"))
+    with _plugin_cache_lock() if needs_cache else nullcontext():
         result = ctx.tf(name, tf.init(ctx.flags))
     if result.returncode != 0:
         raise failure(name, "init", result)
@@ -118,15 +121,16 @@ def apply_saved(ctx: Context, name: str, plan_file: Path) -> Result:
     return ctx.tf(name, tf.apply_saved(ctx.flags, plan_file.resolve()))
 
 
-def apply(ctx: Context, name: str, work_dir: Path) -> Outcome:
-    """Plan, then apply exactly that plan (no second, different plan inside `terraform apply`)."""
-    planned = plan(ctx, name, work_dir)
-    if planned.status is Status.NO_CHANGES:
-        return Outcome(name, Status.NO_CHANGES, "up to date")
-    result = apply_saved(ctx, name, work_dir / name / "tfplan")
+def apply(ctx: Context, name: str) -> Outcome:
+    """Plan and apply in one `terraform apply` (its log shows the plan it applies)."""
+    ensure_init(ctx, name)
+    result = ctx.tf(name, tf.apply_auto(ctx.flags))
     if result.returncode != 0:
         raise failure(name, "apply", result)
-    return Outcome(name, Status.APPLIED, planned.detail, data=planned.data)
+    counts = _APPLIED.search(_ANSI.sub("", result.stdout))
+    if counts is None or counts.group(0).endswith("0 added, 0 changed, 0 destroyed"):
+        return Outcome(name, Status.NO_CHANGES, "up to date")
+    return Outcome(name, Status.APPLIED, counts.group(0).removeprefix("Resources: "))
 
 
 def drift(ctx: Context, name: str) -> Outcome:

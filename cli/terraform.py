@@ -53,6 +53,11 @@ def apply_saved(flags: Flags, plan_file: Path) -> list[str]:
     return ["apply", *flags.common(), *flags.locking(), str(plan_file)]
 
 
+def apply_auto(flags: Flags) -> list[str]:
+    """Plan and apply in one Terraform process: the plan it shows is the plan it applies."""
+    return ["apply", *flags.common(), *flags.locking(), "-auto-approve"]
+
+
 def show_json(plan_file: Path) -> list[str]:
     return ["show", "-json", str(plan_file)]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from pathlib import Path
 
 from cli import stackops
@@ -33,11 +32,7 @@ def plan(session: Session, out_dir: Path) -> ExitCode:
 def apply(session: Session, *, plan_dir: Path | None, auto_approve: bool) -> ExitCode:
     if plan_dir is None:
         confirm(session, "apply", auto_approve=auto_approve)
-        work = Path(tempfile.mkdtemp(prefix="aiinv-apply-"))
-        try:
-            outcomes = session.run(lambda name: stackops.apply(session.ctx, name, work))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        outcomes = session.run(lambda name: stackops.apply(session.ctx, name))
     else:
         bundle = checked_bundle(session, plan_dir)
         confirm(session, "apply the reviewed plans to", auto_approve=auto_approve)

@@ -1,0 +1,126 @@
+"""`aiinv apply` over every stack of the fixture app vs. a shell script of terraform init + apply per stack.
+
+Everything runs against a moto_server on 127.0.0.1 (state in S3, locks in DynamoDB). Each measured run
+gets its own project name, so each starts from empty state; synth and bootstrap are not timed (the
+shell script does not synthesize either). Prints the wall times and the ratios:
+sequential (`--parallelism 1`, target <= 1.1) and parallel (`--parallelism 4`, target < 1).
+
+    .venv/bin/python bench/bench_apply.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "fixture_app.py"
+AIINV = [sys.executable, "-m", "cli.main"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_moto() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("moto_server did not start")
+
+
+def aiinv(env: dict, cwd: Path, *args: str) -> None:
+    subprocess.run([*AIINV, *args], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
+def prepared(base_env: dict) -> tuple[Path, dict, str]:
+    """A fresh directory, synthesized and bootstrapped for a new project name."""
+    project = f"b{uuid.uuid4().hex[:10]}"
+    cwd = Path(tempfile.mkdtemp(prefix="aiinv-bench-"))
+    aiinv(base_env, cwd, "synth", "--env", "dev", "--project-name", project)
+    aiinv(base_env, cwd, "bootstrap", "--env", "dev", "--project-name", project)
+    return cwd, base_env, project
+
+
+def deploy_order(cwd: Path) -> list[str]:
+    out = subprocess.run([*AIINV, "list", "--env", "dev"], cwd=cwd, check=True, capture_output=True, text=True)
+    return [line.split()[1] for line in out.stdout.splitlines()]
+
+
+def shell_baseline(base_env: dict, terraform: str) -> float:
+    cwd, env, _ = prepared(base_env)
+    script = ["set -e"]
+    for name in deploy_order(cwd):
+        d = cwd / "cdktf.out" / "dev" / "stacks" / name
+        script += [f"{terraform} -chdir={d} init -input=false -no-color >/dev/null 2>&1",
+                   f"{terraform} -chdir={d} apply -input=false -no-color -auto-approve >/dev/null 2>&1"]
+    start = time.perf_counter()
+    subprocess.run(["bash", "-c", "\n".join(script)], env=env, check=True)
+    elapsed = time.perf_counter() - start
+    shutil.rmtree(cwd, ignore_errors=True)
+    return elapsed
+
+
+def aiinv_apply(base_env: dict, parallelism: int) -> float:
+    cwd, env, project = prepared(base_env)
+    start = time.perf_counter()
+    aiinv(env, cwd, "apply", "--env", "dev", "--project-name", project, "--skip-synth", "--no-color",
+          "--parallelism", str(parallelism))
+    elapsed = time.perf_counter() - start
+    shutil.rmtree(cwd, ignore_errors=True)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    terraform = shutil.which("terraform") or shutil.which("tofu")
+    if terraform is None:
+        raise SystemExit("the shell baseline needs terraform or tofu on PATH")
+    moto, endpoint = start_moto()
+    cache = tempfile.mkdtemp(prefix="aiinv-bench-cache-")
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+           "AWS_DEFAULT_REGION": "eu-central-1", "AWS_ENDPOINT_URL": endpoint, "AIINV_FIXTURE_ENDPOINT": endpoint,
+           "AIINV_APP": f"{FIXTURE}:build_app", "AIINV_PLUGIN_CACHE": cache, "TF_PLUGIN_CACHE_DIR": cache,
+           "PYTHONPATH": str(ROOT), "CI": "true"}
+    env.pop("AIINV_TERRAFORM", None)
+    try:
+        runs = {"shell": [], "seq": [], "par": []}
+        for _ in range(args.repeat):
+            runs["shell"].append(shell_baseline(env, terraform))
+            runs["seq"].append(aiinv_apply(env, 1))
+            runs["par"].append(aiinv_apply(env, 4))
+    finally:
+        moto.terminate()
+        shutil.rmtree(cache, ignore_errors=True)
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    print(f"stacks: 6 (fixture app), terraform: {terraform}, runs: {args.repeat} (median)")
+    print(f"shell init+apply per stack : {med['shell']:.2f} s  {[round(x, 2) for x in runs['shell']]}")
+    print(f"aiinv apply --parallelism 1: {med['seq']:.2f} s  {[round(x, 2) for x in runs['seq']]}")
+    print(f"aiinv apply --parallelism 4: {med['par']:.2f} s  {[round(x, 2) for x in runs['par']]}")
+    print(f"ratio sequential: {med['seq'] / med['shell']:.2f} (target <= 1.1)")
+    print(f"ratio parallel  : {med['par'] / med['shell']:.2f} (target < 1)")
+
+
+if __name__ == "__main__":
+    main()
