@@ -49,3 +49,14 @@ QUEUE_CONSUME_ACTIONS = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sq
 LOG_WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # X-Ray accepts only Resource "*" for these.
 XRAY_WRITE_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+
+# API Gateway WebSocket management API: push to, inspect and close one client connection.
+MANAGE_CONNECTIONS_ACTIONS = ("execute-api:ManageConnections",)
+MANAGE_CONNECTIONS_METHODS = ("DELETE", "GET", "POST")
+
+# SNS: what AWS services may do on the alert topic.
+TOPIC_PUBLISH_ACTIONS = ("SNS:Publish",)
+
+# Managed policy that API Gateway documents for its account-level CloudWatch Logs role: the role is a
+# regional singleton shared by every REST and WebSocket API of the account, so it cannot be scoped to ours.
+APIGATEWAY_PUSH_TO_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
