@@ -65,7 +65,8 @@ def synthesize(config: object, *, env: str, app: str | None = None) -> Path:
     try:
         os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
         os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-        factory(config, outdir=str(staging)).synth()
+        # Absolute: the jsii runtime keeps the working directory it started in.
+        factory(config, outdir=str(staging.resolve())).synth()
         read_manifest(staging / "manifest.json")
     except AiinvError:
         shutil.rmtree(staging, ignore_errors=True)
