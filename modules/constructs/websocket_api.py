@@ -87,7 +87,7 @@ class WebSocketApi(Construct):
         )
         self.routes = {
             key: Apigatewayv2Route(
-                self, f"Route{key.replace('$', '-')}", api_id=self.api.id, route_key=key,
+                self, f"Route-{key.lstrip('$')}", api_id=self.api.id, route_key=key,
                 target=f"integrations/{integration.id}",
                 authorization_type="CUSTOM" if key == CONNECT else "NONE",
                 authorizer_id=self.authorizer.id if key == CONNECT else None,
