@@ -17,6 +17,7 @@ from cdktf import App
 from modules.config import EnvironmentConfig
 from modules.stacks.auth import AuthStack
 from modules.stacks.base import BaseStack
+from modules.stacks.compute import ComputeStack
 from modules.stacks.data import DataStack
 from modules.stacks.security import SecurityStack
 
@@ -26,7 +27,8 @@ def build_stacks(app: App, config: EnvironmentConfig) -> list[BaseStack]:
     security = SecurityStack(app, config)
     data = DataStack(app, config, key=security.key)
     auth = AuthStack(app, config)
-    return [security, data, auth]
+    compute = ComputeStack(app, config, security=security, data=data, auth=auth)
+    return [security, data, auth, compute]
 
 
 def build_app(config: EnvironmentConfig, *, outdir: str | None = None) -> App:

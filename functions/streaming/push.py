@@ -46,20 +46,24 @@ def message_of(topic: str, record: dict[str, Any]) -> dict[str, Any]:
 @dataclass
 class Pusher:
     connections: ConnectionsTable
-    endpoint: str
+    endpoint: str | None
+    """Fallback for connections stored without their own endpoint (local runs)."""
     gone: set[str] = field(default_factory=set)
 
     def push(self, message: dict[str, Any], recipients: list[dict[str, Any]]) -> int:
         """Send to every subscriber; connections that are gone are removed. Returns how many got it."""
-        api = client("apigatewaymanagementapi", self.endpoint)
         data = json.dumps(message, separators=(",", ":")).encode()
         sent = 0
         for connection in recipients:
             connection_id = connection["connection_id"]
             if message["topic"] not in connection.get("topics", []) or connection_id in self.gone:
                 continue
+            endpoint = connection.get("endpoint") or self.endpoint
+            if endpoint is None:
+                logger.warning("connection has no endpoint", extra={"connection_id": connection_id})
+                continue
             try:
-                api.post_to_connection(ConnectionId=connection_id, Data=data)
+                client("apigatewaymanagementapi", endpoint).post_to_connection(ConnectionId=connection_id, Data=data)
                 sent += 1
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "GoneException":

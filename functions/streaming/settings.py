@@ -12,7 +12,8 @@ class Settings:
     connections_table: str
     proposals_table: str
     outcomes_table: str
-    websocket_endpoint: str
+    websocket_endpoint: str | None
+    """Optional: each connection records the endpoint that accepted it."""
     connection_ttl_seconds: int
 
 
@@ -22,6 +23,6 @@ def load() -> Settings:
         connections_table=env.require("CONNECTIONS_TABLE"),
         proposals_table=env.require("PROPOSALS_TABLE"),
         outcomes_table=env.require("OUTCOMES_TABLE"),
-        websocket_endpoint=env.require("WEBSOCKET_ENDPOINT"),
+        websocket_endpoint=env.optional("WEBSOCKET_ENDPOINT", "") or None,
         connection_ttl_seconds=env.optional_int("CONNECTION_TTL_SECONDS", 2 * 3600, minimum=60, maximum=86_400),
     )

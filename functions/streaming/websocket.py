@@ -29,6 +29,12 @@ def reply(status: int, message: str) -> dict[str, Any]:
     return {"statusCode": status, "body": json.dumps({"message": message} if status < 400 else {"error": message})}
 
 
+def endpoint_of(context: dict[str, Any]) -> str | None:
+    """The Management API endpoint of the WebSocket API and stage that sent this event."""
+    domain, stage = context.get("domainName"), context.get("stage")
+    return f"https://{domain}/{stage}" if domain and stage else None
+
+
 @dataclass(frozen=True)
 class WebSocketRoutes:
     connections: ConnectionsTable
@@ -39,7 +45,7 @@ class WebSocketRoutes:
         route = context.get("routeKey")
         connection_id = context.get("connectionId", "")
         if route == "$connect":
-            return self.connect(connection_id, context.get("authorizer") or {})
+            return self.connect(connection_id, context.get("authorizer") or {}, endpoint_of(context))
         if route == "$disconnect":
             self.connections.delete(connection_id)
             return reply(200, "disconnected")
@@ -47,7 +53,7 @@ class WebSocketRoutes:
             return self.subscribe(connection_id, event.get("body"))
         return reply(400, f'unknown action; send {{"action": "subscribe", "topics": {list(TOPICS)}}}')
 
-    def connect(self, connection_id: str, identity: dict[str, Any]) -> dict[str, Any]:
+    def connect(self, connection_id: str, identity: dict[str, Any], endpoint: str | None) -> dict[str, Any]:
         user_id = identity.get("user_id") or identity.get("principalId")
         if not user_id:
             return reply(401, "no authenticated identity on the connection")
@@ -60,6 +66,9 @@ class WebSocketRoutes:
                 "topics": list(TOPICS),
                 "connected_at": iso(now),
                 "expires_at": epoch_seconds(now + timedelta(seconds=self.ttl_seconds)),
+                # Where to push to this connection: the API that accepted it (no configuration needed,
+                # and no dependency of the function on the API stack).
+                **({"endpoint": endpoint} if endpoint else {}),
             }
         )
         return reply(200, "connected")

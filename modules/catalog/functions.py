@@ -6,7 +6,41 @@ is `Naming.function(name)`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class TableAccess(StrEnum):
+    READ = "read"
+    READ_WRITE = "read_write"
+
+
+class BucketAccess(StrEnum):
+    READ = "read"
+    PUT = "put"
+    READ_WRITE = "read_write"
+    READ_WRITE_DELETE = "read_write_delete"
+
+
+@dataclass(frozen=True)
+class Uses:
+    """What one function's code touches. The compute stack grants exactly this and sets the
+    environment variables that name it; tests check both against the code."""
+
+    tables: tuple[tuple[str, TableAccess], ...] = ()
+    buckets: tuple[tuple[str, BucketAccess], ...] = ()
+    secrets: tuple[str, ...] = ()
+    sends_to: tuple[str, ...] = ()
+    """Queues it sends to (queue names from `QUEUES`)."""
+    consumes: str | None = None
+    """Queue whose messages invoke it (with partial batch failures)."""
+    streams: tuple[str, ...] = ()
+    """Tables whose DynamoDB stream invokes it."""
+    idempotency: bool = False
+    market_data: bool = False
+    """Reads market prices from the environment's market-data store."""
+    schedule: str | None = None
+    """EventBridge schedule expression for its periodic run."""
 
 
 @dataclass(frozen=True)
@@ -16,18 +50,58 @@ class FunctionSpec:
     description: str
     timeout_seconds: int = 30
     memory_mb: int = 512
+    uses: Uses = field(default_factory=Uses)
 
     @property
     def handler(self) -> str:
         return f"functions.{self.package}.handler.handler"
 
 
-INGEST_SOCIAL = FunctionSpec("ingest-social", "ingest_social", "Social media ingestion")
-INGEST_NEWS = FunctionSpec("ingest-news", "ingest_news", "News ingestion")
-SCORE = FunctionSpec("score", "score", "Sentiment scoring and entity linking", timeout_seconds=60, memory_mb=1024)
-ORCHESTRATOR = FunctionSpec("orchestrator", "orchestrator", "Proposals, risk checks and decisions", timeout_seconds=60)
-EVALUATION = FunctionSpec("evaluation", "evaluation", "Outcome evaluation and system figures", timeout_seconds=120)
-STREAMING = FunctionSpec("streaming", "streaming", "Dashboard WebSocket streaming")
+RW, R = TableAccess.READ_WRITE, TableAccess.READ
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (INGEST_SOCIAL, INGEST_NEWS, SCORE, ORCHESTRATOR, EVALUATION, STREAMING)
+# Queue names (physical name `Naming.resource(name)`); each has a dead-letter queue `<name>-dlq`.
+SCORING_QUEUE = "scoring"
+QUEUES: tuple[str, ...] = (SCORING_QUEUE,)
+
+INGEST_SOCIAL = FunctionSpec(
+    "ingest-social", "ingest_social", "Social media ingestion",
+    uses=Uses(tables=(("signals", RW),), buckets=(("raw-data", BucketAccess.PUT),),
+              secrets=("social-source-credentials",), sends_to=(SCORING_QUEUE,), schedule="rate(15 minutes)"),
+)
+INGEST_NEWS = FunctionSpec(
+    "ingest-news", "ingest_news", "News ingestion",
+    uses=Uses(tables=(("signals", RW),), buckets=(("raw-data", BucketAccess.PUT),),
+              secrets=("news-source-credentials",), sends_to=(SCORING_QUEUE,), schedule="rate(15 minutes)"),
+)
+SCORE = FunctionSpec(
+    "score", "score", "Sentiment scoring and entity linking", timeout_seconds=60, memory_mb=1024,
+    uses=Uses(tables=(("signals", RW), ("tracked-entities", R)), buckets=(("features", BucketAccess.PUT),),
+              consumes=SCORING_QUEUE, idempotency=True),
+)
+ORCHESTRATOR = FunctionSpec(
+    "orchestrator", "orchestrator", "Proposals, risk checks, decisions and erasure", timeout_seconds=60,
+    uses=Uses(
+        tables=(("signals", RW), ("proposals", RW), ("agents-config", R), ("tracked-entities", R),
+                ("connections", RW)),
+        # GDPR erasure deletes an author's raw documents and feature records.
+        buckets=(("raw-data", BucketAccess.READ_WRITE_DELETE), ("features", BucketAccess.READ_WRITE_DELETE)),
+        idempotency=True, schedule="rate(1 hour)",
+    ),
+)
+EVALUATION = FunctionSpec(
+    "evaluation", "evaluation", "Outcome evaluation and system figures", timeout_seconds=120,
+    uses=Uses(tables=(("proposals", RW), ("outcomes", RW), ("signals", R)),
+              buckets=(("eval", BucketAccess.PUT),), market_data=True, schedule="rate(1 day)"),
+)
+STREAMING = FunctionSpec(
+    "streaming", "streaming", "Dashboard WebSocket streaming",
+    uses=Uses(tables=(("connections", RW), ("proposals", R), ("outcomes", R)), streams=("proposals", "outcomes")),
+)
+# Verifies the Cognito token on the dashboard WebSocket's $connect (API Gateway cannot for WebSockets).
+WS_AUTHORIZER = FunctionSpec("ws-authorizer", "authorizer", "WebSocket $connect authorizer", timeout_seconds=10,
+                             memory_mb=256)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    INGEST_SOCIAL, INGEST_NEWS, SCORE, ORCHESTRATOR, EVALUATION, STREAMING, WS_AUTHORIZER,
+)
 FUNCTION_NAMES: tuple[str, ...] = tuple(f.name for f in FUNCTIONS)

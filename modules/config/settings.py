@@ -93,6 +93,10 @@ class EnvironmentConfig:
     """Estimated-charges alarm threshold (seed: 100 USD)."""
     signal_ttl_days: int = 365
     """Signals expire after this many days (GDPR data minimisation)."""
+    news_feed_urls: tuple[str, ...] = ("https://feeds.a.dj.com/rss/RSSMarketsMain.xml",)
+    """RSS/Atom feeds that ingest-news pulls on its schedule."""
+    social_source_urls: tuple[str, ...] = ("https://www.reddit.com/r/stocks/new.json",)
+    """Public JSON listings that ingest-social pulls on its schedule."""
 
     def __post_init__(self) -> None:
         for problem in self._problems():
@@ -141,6 +145,10 @@ class EnvironmentConfig:
                      for fn, n in self.reserved_concurrency.items() if not 1 <= n <= 1000]
         if self.monthly_budget_usd <= 0:
             problems.append(f"monthly budget must be positive (got {self.monthly_budget_usd})")
+        for kind, urls in (("news feed", self.news_feed_urls), ("social source", self.social_source_urls)):
+            if not urls:
+                problems.append(f"at least one {kind} URL is required")
+            problems += [f"{kind} URL '{u}' must use https" for u in urls if not u.startswith("https://")]
         if not 1 <= self.signal_ttl_days <= 3650:
             problems.append(f"signal TTL must be 1-3650 days (got {self.signal_ttl_days})")
         return problems

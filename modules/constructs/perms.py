@@ -50,6 +50,14 @@ LOG_WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # X-Ray accepts only Resource "*" for these.
 XRAY_WRITE_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 
+# Network interfaces for functions in private subnets (AWSLambdaVPCAccessExecutionRole's actions).
+VPC_ENI_ACTIONS = ("ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+                   "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses")
+
+# Timestream market data: queries on the table; endpoint discovery accepts only Resource "*".
+TIMESTREAM_READ_ACTIONS = ("timestream:DescribeTable", "timestream:Select")
+TIMESTREAM_ENDPOINT_ACTIONS = ("timestream:DescribeEndpoints",)
+
 # API Gateway WebSocket management API: push to, inspect and close one client connection.
 MANAGE_CONNECTIONS_ACTIONS = ("execute-api:ManageConnections",)
 MANAGE_CONNECTIONS_METHODS = ("DELETE", "GET", "POST")

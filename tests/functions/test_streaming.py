@@ -13,8 +13,12 @@ from fn_events import load
 from functions.shared.dynamo import from_item
 
 
-def ws(route: str, connection_id: str, body: str | None = None, authorizer: dict | None = None) -> dict:
+def ws(route: str, connection_id: str, body: str | None = None, authorizer: dict | None = None,
+       *, via_local_api: bool = True) -> dict:
     event = load("ws_connect.json")
+    if via_local_api:
+        # Without the API's domain the pusher uses WEBSOCKET_ENDPOINT: the local Management API fake.
+        event["requestContext"].pop("domainName", None)
     event["requestContext"]["routeKey"] = route
     event["requestContext"]["connectionId"] = connection_id
     if authorizer is not None:
@@ -35,8 +39,16 @@ def test_connect_stores_identity_with_ttl_and_disconnect_removes(aws, context):
     stored = _connections(aws)["c-1"]
     assert stored["user_id"] == "11111111-2222-3333-4444-555555555555"
     assert stored["expires_at"] > time.time() + 3000
+    assert "endpoint" not in stored
     assert streaming.handler(ws("$disconnect", "c-1"), context)["statusCode"] == 200
     assert _connections(aws) == {}
+
+
+def test_connect_records_the_endpoint_of_the_api_that_accepted_it(aws, context):
+    event = ws("$connect", "c-9", via_local_api=False)
+    origin = event["requestContext"]
+    assert handler_module("streaming").handler(event, context)["statusCode"] == 200
+    assert _connections(aws)["c-9"]["endpoint"] == f"https://{origin['domainName']}/{origin['stage']}"
 
 
 def test_connect_without_identity_is_refused(aws, context):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 REMOTE_READ = re.compile(r"data\.terraform_remote_state\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)")
@@ -50,3 +51,32 @@ def resolve(value: str, consumer: dict[str, Any], stacks: dict[str, dict[str, An
         return value
     producer = stacks[upstream_stack_name(consumer, match.group(1))]
     return producer["output"][match.group(2)]["value"]
+
+
+_EXPRESSION = re.compile(r"\$\{([^}]*)\}")
+_RESOURCE_REF = re.compile(r"\b(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.[a-z_]+")
+
+
+@dataclass(frozen=True)
+class Address:
+    """One resource of one stack: `<type>.<name>` in the stack's JSON."""
+
+    stack: str
+    resource: str
+
+
+class References:
+    """Resolve any value to the resources it refers to, following remote-state reads upstream."""
+
+    def __init__(self, stacks: dict[str, dict[str, Any]]) -> None:
+        self.stacks = stacks
+
+    def resolve(self, stack: str, value: Any) -> set[Address]:
+        found: set[Address] = set()
+        for text in strings(value):
+            for expression in _EXPRESSION.findall(text):
+                found |= {Address(stack, f"{t}.{n}") for t, n in _RESOURCE_REF.findall(expression)}
+                for remote, output in REMOTE_READ.findall(expression):
+                    upstream = upstream_stack_name(self.stacks[stack], remote)
+                    found |= self.resolve(upstream, self.stacks[upstream]["output"][output]["value"])
+        return found

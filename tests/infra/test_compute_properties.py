@@ -1,0 +1,148 @@
+"""The compute stack: functions, their logs, queues and least privilege derived from what they use."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+from typing import Any
+
+import pytest
+
+from modules.catalog.functions import FUNCTIONS, FunctionSpec
+from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
+from modules.packaging.function_package import import_closure
+from modules.packaging.layer import LAMBDA_RUNTIME
+from tests.support.references import Address, References
+from tests.support.synthesized import all_stacks, resources
+
+# Variables the platform sets for every function that the code reads through libraries or not at all.
+PLATFORM_VARIABLES = {"POWERTOOLS_LOG_LEVEL", "ENVIRONMENT"}
+
+
+@pytest.fixture(scope="module")
+def by_env(synth_root) -> dict[str, dict[str, dict[str, Any]]]:
+    stacks: dict[str, dict[str, dict[str, Any]]] = {}
+    for env_name, stack_name, stack in all_stacks():
+        stacks.setdefault(env_name, {})[stack_name] = stack
+    return stacks
+
+
+def compute(by_env, env_name: str) -> tuple[str, dict[str, Any]]:
+    name = Naming(load_environment(env_name, env={})).stack("compute")
+    return name, by_env[env_name][name]
+
+
+def function_entry(stack: dict[str, Any], spec: FunctionSpec, env_name: str) -> tuple[str, dict[str, Any]]:
+    physical = Naming(load_environment(env_name, env={})).function(spec.name)
+    for address, function in resources(stack, "aws_lambda_function").items():
+        if function["function_name"] == physical:
+            return address, function
+    raise AssertionError(f"{physical} is not in the compute stack")
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_every_function_logs_json_to_its_own_encrypted_log_group_kept_one_month(by_env, env_name: str) -> None:
+    config = load_environment(env_name, env={})
+    _, stack = compute(by_env, env_name)
+    groups = {g["name"]: g for g in resources(stack, "aws_cloudwatch_log_group").values()}
+    for spec in FUNCTIONS:
+        _, function = function_entry(stack, spec, env_name)
+        group = groups[Naming(config).log_group(spec.name)]
+        assert group["retention_in_days"] == config.log_retention_days == 30
+        assert "kms_key" in group["kms_key_id"]
+        assert function["logging_config"]["log_format"] == "JSON"
+        assert function["logging_config"]["log_group"].startswith("${aws_cloudwatch_log_group.")
+        assert function["tracing_config"]["mode"] == "Active"
+        assert function["runtime"] == LAMBDA_RUNTIME
+        assert function["layers"] and function["source_code_hash"]
+        assert function.get("reserved_concurrent_executions") == config.reserved_concurrency.get(spec.name)
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_queues_are_encrypted_redriven_and_outlive_nothing_they_protect(by_env, env_name: str) -> None:
+    _, stack = compute(by_env, env_name)
+    queues = resources(stack, "aws_sqs_queue")
+    by_arn = {f"${{aws_sqs_queue.{a}.arn}}": q for a, q in queues.items()}
+    timeouts = {f"${{aws_lambda_function.{a}.function_name}}": f["timeout"]
+                for a, f in resources(stack, "aws_lambda_function").items()}
+    for queue in queues.values():
+        assert "kms_key" in queue["kms_master_key_id"]
+        if "redrive_policy" in queue:
+            redrive = json.loads(queue["redrive_policy"])
+            assert 1 <= redrive["maxReceiveCount"] <= 10
+            assert by_arn[redrive["deadLetterTargetArn"]]["message_retention_seconds"] > queue[
+                "message_retention_seconds"]
+    for policy in resources(stack, "aws_sqs_queue_policy").values():
+        denies = [s for s in json.loads(policy["policy"])["Statement"] if s["Effect"] == "Deny"]
+        assert denies[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    for mapping in resources(stack, "aws_lambda_event_source_mapping").values():
+        assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
+        source = by_arn.get(mapping["event_source_arn"])
+        if source is not None:  # an SQS mapping: visibility at least six times the function timeout
+            assert "redrive_policy" in source
+            assert source["visibility_timeout_seconds"] >= 6 * timeouts[mapping["function_name"]]
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_schedules_retry_and_dead_letter(by_env, env_name: str) -> None:
+    _, stack = compute(by_env, env_name)
+    scheduled = [s for s in FUNCTIONS if s.uses.schedule]
+    rules = resources(stack, "aws_cloudwatch_event_rule")
+    assert sorted(r["schedule_expression"] for r in rules.values()) == sorted(s.uses.schedule for s in scheduled)
+    for target in resources(stack, "aws_cloudwatch_event_target").values():
+        assert target["retry_policy"]["maximum_retry_attempts"] >= 1
+        assert target["dead_letter_config"]["arn"].startswith("${aws_sqs_queue.")
+    for permission in resources(stack, "aws_lambda_permission").values():
+        assert permission["source_arn"].startswith("${aws_cloudwatch_event_rule.")
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_no_function_can_touch_what_its_configuration_does_not_name(by_env, env_name: str) -> None:
+    """Least privilege: every resource in a function's grants is named by its environment variables,
+    is one of its triggers or failure destinations, its own log group, or the customer key."""
+    stacks = by_env[env_name]
+    refs = References(stacks)
+    compute_name, stack = compute(by_env, env_name)
+    roles: dict[Address, set[Address]] = {}
+    for spec in FUNCTIONS:
+        address, function = function_entry(stack, spec, env_name)
+        (role,) = refs.resolve(compute_name, function["role"])
+        me = {Address(compute_name, f"aws_lambda_function.{address}")}
+        allowed = refs.resolve(compute_name, function["environment"]["variables"])
+        allowed |= refs.resolve(compute_name, function.get("dead_letter_config", {}))
+        for mapping in resources(stack, "aws_lambda_event_source_mapping").values():
+            if refs.resolve(compute_name, mapping["function_name"]) & me:
+                allowed |= refs.resolve(compute_name, [mapping["event_source_arn"], mapping.get("destination_config")])
+        roles[role] = allowed
+    for stack_name, other in stacks.items():
+        for policy in resources(other, "aws_iam_role_policy").values():
+            role = refs.resolve(stack_name, policy["role"])
+            if not role or next(iter(role)) not in roles:
+                continue
+            allowed = roles[next(iter(role))]
+            for statement in json.loads(policy["policy"])["Statement"]:
+                touched = refs.resolve(stack_name, statement["Resource"])
+                touched = {a for a in touched if not a.resource.startswith("aws_kms_key.")}
+                assert touched <= allowed, (
+                    f"{policy['name']} on {next(iter(role)).resource} reaches {touched - allowed}")
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.name)
+def test_the_code_finds_every_setting_it_requires_and_reads_every_one_it_gets(
+        by_env, env_name: str, spec: FunctionSpec, monkeypatch) -> None:
+    _, stack = compute(by_env, env_name)
+    _, function = function_entry(stack, spec, env_name)
+    variables = function["environment"]["variables"]
+    for name in list(os.environ):
+        if re.fullmatch(r"[A-Z_]+_(TABLE|BUCKET|ARN|URL|URLS|ENDPOINT|STORE|DATABASE)", name):
+            monkeypatch.delenv(name)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    settings = importlib.import_module(f"functions.{spec.package}.settings")
+    settings.load()  # raises SettingError naming any required variable the stack does not set
+    sources = "\n".join(p.read_text() for p in import_closure(spec.package))
+    unread = {n for n in variables if n not in PLATFORM_VARIABLES and f'"{n}"' not in sources}
+    assert not unread, f"{spec.name} is given variables its code never reads: {unread}"
