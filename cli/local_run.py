@@ -28,6 +28,11 @@ local_app = typer.Typer(
 )
 
 
+@local_app.callback()
+def _local() -> None:
+    """Local runs of the pipeline (keeps `run` a subcommand even when this app is used on its own)."""
+
+
 # ---------------------------------------------------------------- the local AWS environment
 
 
@@ -166,3 +171,245 @@ def seed_samples(variables: dict[str, str]) -> None:
     ):
         for row in json.loads((SAMPLES / sample).read_text()):
             dynamodb.put_item(TableName=variables[var], Item=to_item(row))
+
+
+# ---------------------------------------------------------------- the pipeline run
+
+AS_OF = "2026-11-20T18:00:00Z"
+"""The sample documents were published on 2026-11-19/20: proposals are made as of this moment."""
+EVALUATE_AS_OF = "2026-11-27T00:00:00Z"
+"""Past the five-day horizon of the sample agent; the sample prices cover it."""
+ANALYST = "local-analyst"
+APPROVER = "local-approver"
+
+
+class LocalRunError(RuntimeError):
+    """A pipeline step answered with an error; the message names the step."""
+
+
+def _rest(method: str, path: str, body: Any, user: str, groups: str) -> dict[str, Any]:
+    import json
+    import uuid
+
+    return {
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"},
+        "queryStringParameters": None,
+        "pathParameters": None,
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "stage": "local",
+            "httpMethod": method,
+            "path": path,
+            "authorizer": {"claims": {"sub": user, "cognito:groups": groups}},
+        },
+        "body": None if body is None else json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+class _Context:
+    function_name = "ai-investment-local"
+    memory_limit_in_mb = 512
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ai-investment-local"
+    aws_request_id = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def _call(package: str, step: str, method: str, path: str, body: Any, user: str, groups: str) -> Any:
+    import importlib
+    import json
+
+    handler = importlib.import_module(f"functions.{package}.handler").handler
+    response = handler(_rest(method, path, body, user, groups), _Context())
+    payload = json.loads(response["body"])
+    if response["statusCode"] >= 400:
+        raise LocalRunError(f"{step}: {response['statusCode']} {payload.get('message')}")
+    return payload
+
+
+def _drain_queue(queue_url: str) -> tuple[int, int]:
+    """Deliver queued messages to the score function; returns (messages, batch item failures)."""
+    import importlib
+    import uuid
+
+    import boto3
+
+    score = importlib.import_module("functions.score.handler").handler
+    sqs = boto3.client("sqs", region_name=REGION)
+    delivered = failures = 0
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        records = [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "awsRegion": REGION,
+            }
+            for m in messages
+        ]
+        result = score({"Records": records}, _Context())
+        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        for record, message in zip(records, messages, strict=True):
+            if record["messageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        delivered += len(messages)
+        failures += len(failed)
+        if failed:
+            break
+    return delivered, failures
+
+
+def run_pipeline(variables: dict[str, str]) -> dict[str, Any]:
+    """ingest -> score -> propose -> risk check -> decide -> evaluate; returns the figures."""
+    from functions.ingest_news.feeds import parse_feed
+    from functions.ingest_social.reddit import parse_listing
+
+    batches = [
+        ("ingest_news", "/ingest/news", "news.example.com", parse_feed((SAMPLES / "news.rss.xml").read_bytes())),
+        ("ingest_news", "/ingest/news", "wire.example.org", parse_feed((SAMPLES / "news.atom.xml").read_bytes())),
+        ("ingest_social", "/ingest/social", "reddit", parse_listing((SAMPLES / "reddit.new.json").read_bytes())),
+    ]
+    accepted = duplicates = 0
+    for package, path, source, items in batches:
+        body = {"source": source, "items": [item.model_dump(mode="json") for item in items]}
+        result = _call(package, "ingest", "POST", path, body, ANALYST, "analyst")
+        accepted, duplicates = accepted + result["accepted"], duplicates + result["duplicates"]
+    scored, score_failures = _drain_queue(variables["SCORING_QUEUE_URL"])
+    proposed = _call("orchestrator", "propose", "POST", "/propose", {"as_of": AS_OF}, ANALYST, "analyst")
+    checks = [
+        _call(
+            "orchestrator", "risk check", "POST", "/risk/check", {"proposal_id": p["proposal_id"]}, ANALYST, "analyst"
+        )
+        for p in proposed["created"]
+    ]
+    approved = [
+        _call(
+            "orchestrator",
+            "decision",
+            "POST",
+            "/decision",
+            {"proposal_id": c["proposal_id"], "decision": "approve", "comment": "local run"},
+            APPROVER,
+            "approver",
+        )
+        for c in checks
+        if c["passed"]
+    ]
+    evaluation = _call("evaluation", "evaluate", "POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, ANALYST, "analyst")
+    figures = _call("evaluation", "metrics", "GET", "/metrics", None, ANALYST, "viewer")
+    return {
+        "signals_ingested": accepted,
+        "duplicates_skipped": duplicates,
+        "signals_scored": scored,
+        "scoring_failures": score_failures,
+        "proposals": [
+            {"entity": p["entity_id"], "direction": p["direction"], "confidence": p["confidence"]}
+            for p in proposed["created"]
+        ],
+        "risk_passed": sum(1 for c in checks if c["passed"]),
+        "risk_rejected": sum(1 for c in checks if not c["passed"]),
+        "approved": len(approved),
+        "outcomes": [
+            {"entity": o["entity_id"], "return": o["return"], "excess_return": o["excess_return"], "hit": o["hit"]}
+            for o in evaluation["evaluated"]
+        ],
+        "hit_rate": figures["approved"]["hit_rate"],
+        "average_return": figures["approved"]["average_return"],
+        "average_excess_return": figures["approved"]["average_excess_return"],
+        "signals_stored": figures["signals"],
+    }
+
+
+@contextmanager
+def _emulated_account() -> Iterator[dict[str, str]]:
+    from moto import mock_aws
+
+    with serve_directory(SAMPLES) as base_url:
+        # EMF metric lines would drown the summary; a local run publishes none.
+        variables = {**local_environment(base_url, table_env()), "POWERTOOLS_METRICS_DISABLED": "true"}
+        saved = dict(os.environ)
+        os.environ.update(variables)
+        try:
+            with mock_aws():
+                provision(catalog_table_kwargs(), variables)
+                seed_samples(variables)
+                yield variables
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:+.2f}%"
+
+
+def _summary_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = [
+        ("signals ingested", str(figures["signals_ingested"])),
+        ("duplicates skipped", str(figures["duplicates_skipped"])),
+        ("signals scored", f"{figures['signals_scored']} ({figures['scoring_failures']} failed)"),
+    ]
+    rows += [
+        (f"proposal {p['entity']}", f"{p['direction']} (confidence {p['confidence']:.2f})")
+        for p in figures["proposals"]
+    ]
+    rows += [
+        ("risk check", f"{figures['risk_passed']} passed, {figures['risk_rejected']} rejected"),
+        ("approved", str(figures["approved"])),
+    ]
+    rows += [
+        (
+            f"outcome {o['entity']}",
+            f"return {_percent(o['return'])}, excess {_percent(o['excess_return'])}, {'hit' if o['hit'] else 'miss'}",
+        )
+        for o in figures["outcomes"]
+    ]
+    hit_rate = "n/a" if figures["hit_rate"] is None else f"{figures['hit_rate'] * 100:.0f}%"
+    rows += [
+        ("hit rate", hit_rate),
+        ("average return", _percent(figures["average_return"])),
+        ("average excess return", _percent(figures["average_excess_return"])),
+    ]
+    return rows
+
+
+@local_app.command("run")
+def run(
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of a table."),
+) -> None:
+    """Run ingest -> score -> propose -> risk check -> decide -> evaluate on moto with the shipped samples."""
+    import json
+    import warnings
+
+    from rich.console import Console
+    from rich.table import Table
+
+    try:
+        with _emulated_account() as variables, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            figures = run_pipeline(variables)
+    except LocalRunError as exc:
+        typer.echo(f"local run failed at {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    console = Console()
+    if console.is_terminal:
+        table = Table(title="Local pipeline run (moto, sample data)")
+        table.add_column("step")
+        table.add_column("result")
+        for label, value in _summary_rows(figures):
+            table.add_row(label, value)
+        console.print(table)
+    else:
+        for label, value in _summary_rows(figures):
+            typer.echo(f"{label}: {value}")
