@@ -18,7 +18,7 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/aiinv synth --env dev
 	$(BIN)/aiinv list --env dev
-	@if $(BIN)/aiinv local --help >/dev/null 2>&1; then $(BIN)/aiinv local run; fi
+	$(BIN)/aiinv local run
 
 synth: $(STAMP)
 	$(BIN)/aiinv synth --env $(or $(ENV),dev)
