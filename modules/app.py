@@ -15,10 +15,12 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 from cdktf import App
 
 from modules.config import EnvironmentConfig
+from modules.stacks.api import ApiStack
 from modules.stacks.auth import AuthStack
 from modules.stacks.base import BaseStack
 from modules.stacks.compute import ComputeStack
 from modules.stacks.data import DataStack
+from modules.stacks.observability import ObservabilityStack
 from modules.stacks.security import SecurityStack
 
 
@@ -28,7 +30,13 @@ def build_stacks(app: App, config: EnvironmentConfig) -> list[BaseStack]:
     data = DataStack(app, config, key=security.key)
     auth = AuthStack(app, config)
     compute = ComputeStack(app, config, security=security, data=data, auth=auth)
-    return [security, data, auth, compute]
+    functions = {name: function.resource for name, function in compute.functions.items()}
+    api = ApiStack(app, config, functions=functions, user_pool=auth.user_pool, key=security.key)
+    observability = ObservabilityStack(
+        app, config, key=security.key, functions=functions, dead_letter_queues=compute.dead_letter_queues,
+        rest_api_name=api.rest_api_name, rest_api_stage=api.stage_name,
+        websocket_api_id=api.websocket_api_id, websocket_stage=api.stage_name)
+    return [security, data, auth, compute, api, observability]
 
 
 def build_app(config: EnvironmentConfig, *, outdir: str | None = None) -> App:

@@ -10,7 +10,7 @@ from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
 from modules.config.naming import STACK_KINDS
 from tests.support import synthesized as synth
 
-SYNTHESIZED_KINDS = ("security", "data", "auth", "compute")
+SYNTHESIZED_KINDS = ("security", "data", "auth", "compute", "api", "observability")
 
 
 @pytest.fixture

@@ -1,0 +1,147 @@
+"""Properties of the observability stack: every function and dead-letter queue is watched, every alarm
+reaches the encrypted alert topic, and the cost budget and dashboard exist per environment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
+from tests.support.references import resolve
+from tests.support.synthesized import resources, stack_json
+
+
+@pytest.fixture(scope="module", params=ENVIRONMENT_NAMES)
+def env(request, synth_root) -> tuple[str, dict[str, Any]]:
+    return request.param, stack_json(request.param, "observability")
+
+
+def topic_ref(stack: dict[str, Any]) -> str:
+    (address,) = resources(stack, "aws_sns_topic")
+    return f"${{aws_sns_topic.{address}.arn}}"
+
+
+def alarms_by_dimension(stack: dict[str, Any], env_name: str, dimension: str) -> dict[str, dict[str, dict]]:
+    """Producer expression of the watched resource -> metric name -> alarm."""
+    n = Naming(load_environment(env_name, env={}))
+    producers = {n.stack(k): stack_json(env_name, k) for k in ("compute", "api")}
+    found: dict[str, dict[str, dict]] = {}
+    for alarm in resources(stack, "aws_cloudwatch_metric_alarm").values():
+        if dimension in alarm["dimensions"]:
+            watched = resolve(alarm["dimensions"][dimension], stack, producers)
+            found.setdefault(watched, {})[alarm["metric_name"]] = alarm
+    return found
+
+
+def test_every_function_has_the_seed_alarms(env) -> None:
+    env_name, stack = env
+    compute = stack_json(env_name, "compute")
+    functions = {f"${{aws_lambda_function.{a}.function_name}}" for a in resources(compute, "aws_lambda_function")}
+    assert functions
+    watched = alarms_by_dimension(stack, env_name, "FunctionName")
+    assert set(watched) == functions
+    for function, alarms in watched.items():
+        assert set(alarms) == {"Errors", "Duration", "Throttles"}, function
+        errors, duration, throttles = alarms["Errors"], alarms["Duration"], alarms["Throttles"]
+        assert (errors["statistic"], errors["threshold"], errors["period"]) == ("Sum", 5, 300)
+        assert (duration["statistic"], duration["threshold"]) == ("Average", 10_000)
+        assert (throttles["statistic"], throttles["threshold"]) == ("Sum", 1)
+        for alarm in alarms.values():
+            assert alarm["comparison_operator"] == "GreaterThanThreshold"
+            assert alarm["evaluation_periods"] == 1 and alarm["period"] == 300
+
+
+def test_every_dead_letter_queue_has_its_alarm(env) -> None:
+    env_name, stack = env
+    compute = stack_json(env_name, "compute")
+    dlqs = {f"${{aws_sqs_queue.{a}.name}}" for a, q in resources(compute, "aws_sqs_queue").items()
+            if "dlq" in q["name"].split("-")}
+    assert dlqs
+    watched = alarms_by_dimension(stack, env_name, "QueueName")
+    assert set(watched) == dlqs
+    for alarms in watched.values():
+        alarm = alarms["ApproximateNumberOfMessagesVisible"]
+        assert (alarm["statistic"], alarm["threshold"], alarm["comparison_operator"]) == (
+            "Maximum", 1, "GreaterThanThreshold")
+
+
+def test_the_rest_api_has_error_rate_and_latency_alarms(env) -> None:
+    env_name, stack = env
+    watched = alarms_by_dimension(stack, env_name, "ApiName")
+    (alarms,) = watched.values()
+    assert set(alarms) == {"5XXError", "Latency"}
+    assert alarms["5XXError"]["statistic"] == "Average" and 0 < alarms["5XXError"]["threshold"] < 1
+    assert alarms["Latency"]["extended_statistic"] == "p95"
+    assert {a["dimensions"]["Stage"] for a in alarms.values()} == {env_name}
+
+
+def test_every_alarm_notifies_the_alert_topic_on_alarm_and_recovery(env) -> None:
+    _, stack = env
+    topic = topic_ref(stack)
+    alarms = resources(stack, "aws_cloudwatch_metric_alarm")
+    assert alarms
+    for address, alarm in alarms.items():
+        assert alarm["actions_enabled"] is True, address
+        assert alarm["alarm_actions"] == [topic], address
+        assert alarm["ok_actions"] == [topic], address
+        assert alarm["treat_missing_data"] == "notBreaching", address
+
+
+def test_the_alert_topic_is_encrypted_with_the_key_and_takes_only_tls_publishes_of_this_account(env) -> None:
+    env_name, stack = env
+    config = load_environment(env_name, env={})
+    security = stack_json(env_name, "security")
+    (topic,) = resources(stack, "aws_sns_topic").values()
+    producers = {Naming(config).stack("security"): security}
+    (key_address,) = resources(security, "aws_kms_key")
+    assert resolve(topic["kms_master_key_id"], stack, producers) == f"${{aws_kms_key.{key_address}.arn}}"
+    (policy,) = resources(stack, "aws_sns_topic_policy").values()
+    assert policy["arn"] == topic_ref(stack)
+    statements = json.loads(policy["policy"])["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert {s["Principal"]["Service"] for s in allows} == {"cloudwatch.amazonaws.com", "budgets.amazonaws.com"}
+    for statement in allows:
+        assert statement["Action"] == ["SNS:Publish"]
+        assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == config.account_id
+        assert f":{config.account_id}:" in statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Principal"] == "*" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_the_environment_alarm_emails_are_subscribed(env) -> None:
+    env_name, stack = env
+    emails = load_environment(env_name, env={}).alarm_emails
+    subscriptions = resources(stack, "aws_sns_topic_subscription").values()
+    assert sorted(s["endpoint"] for s in subscriptions) == sorted(emails)
+    assert all(s["protocol"] == "email" and s["topic_arn"] == topic_ref(stack) for s in subscriptions)
+
+
+def test_the_monthly_budget_notifies_the_topic_above_the_limit(env) -> None:
+    env_name, stack = env
+    config = load_environment(env_name, env={})
+    (budget,) = resources(stack, "aws_budgets_budget").values()
+    assert (budget["budget_type"], budget["time_unit"]) == ("COST", "MONTHLY")
+    assert (budget["limit_amount"], budget["limit_unit"]) == (str(config.monthly_budget_usd), "USD")
+    kinds = {n["notification_type"] for n in budget["notification"]}
+    assert kinds == {"ACTUAL", "FORECASTED"}
+    for notification in budget["notification"]:
+        assert notification["subscriber_sns_topic_arns"] == [topic_ref(stack)]
+        assert (notification["threshold"], notification["threshold_type"]) == (100, "PERCENTAGE")
+
+
+def test_the_dashboard_shows_health_performance_errors_and_cost_every_5_minutes(env) -> None:
+    _, stack = env
+    (dashboard,) = resources(stack, "aws_cloudwatch_dashboard").values()
+    body = json.loads(dashboard["dashboard_body"])
+    headings = [w["properties"]["markdown"].splitlines()[0] for w in body["widgets"] if w["type"] == "text"]
+    assert headings == ["# System health", "# Performance", "# Error rate", "# Cost"]
+    metrics = [w["properties"] for w in body["widgets"] if w["type"] == "metric"]
+    billing = [m for m in metrics if m["metrics"][0][:2] == ["AWS/Billing", "EstimatedCharges"]]
+    assert len(billing) == 1 and billing[0]["region"] == "us-east-1"
+    assert all(m["period"] == 300 for m in metrics if m not in billing)
+    (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert len(alarm_widget["properties"]["alarms"]) == len(resources(stack, "aws_cloudwatch_metric_alarm"))
+    for widget in body["widgets"]:
+        assert widget["x"] + widget["width"] <= 24
