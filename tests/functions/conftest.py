@@ -4,7 +4,6 @@ from the data stack's definitions, the shipped sample documents served over loca
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -71,23 +70,24 @@ def issuer() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def environment(definitions, management_api_server, issuer) -> Iterator[dict[str, str]]:
-    """Every function's environment variables, set for the whole session (handlers read them at import)."""
+def environment_values(definitions, management_api_server, issuer) -> Iterator[dict[str, str]]:
+    """Every function's environment variables (the same for the whole session: handlers read them once)."""
     with serve_directory(SAMPLES) as base_url:
-        variables = {
+        yield {
             **local_environment(base_url, definitions[1]),
             "ENTITY_CACHE_SECONDS": "0",
             "WEBSOCKET_ENDPOINT": management_api_server[1],
             "COGNITO_ISSUER": issuer,
             "COGNITO_APP_CLIENT_IDS": f"other-client,{CLIENT_ID}",
         }
-        saved = dict(os.environ)
-        os.environ.update(variables)
-        try:
-            yield variables
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+
+
+@pytest.fixture
+def environment(environment_values, monkeypatch) -> dict[str, str]:
+    """The variables set for one test only, so tests elsewhere never see them."""
+    for name, value in environment_values.items():
+        monkeypatch.setenv(name, value)
+    return environment_values
 
 
 @pytest.fixture

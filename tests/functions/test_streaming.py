@@ -73,6 +73,7 @@ def test_subscribe_validates_topics(aws, context):
 
 def test_stream_changes_reach_subscribers_and_gone_connections_are_removed(aws, context, websocket_api):
     streaming = handler_module("streaming")
+    assert streaming.SETTINGS.websocket_endpoint == aws["WEBSOCKET_ENDPOINT"], "loaded outside the test env"
     for connection_id in ("live", "gone", "outcomes-only"):
         streaming.handler(ws("$connect", connection_id), context)
     streaming.handler(
