@@ -85,11 +85,11 @@ class EncryptedQueue(Construct):
 class QueueWithDeadLetter(Construct):
     """A work queue whose failed messages land, after `MAX_RECEIVE_COUNT` receives, in its DLQ."""
 
-    def __init__(self, scope: Construct, id_: str, *, queue_name: str, key: CustomerKey,
+    def __init__(self, scope: Construct, id_: str, *, queue_name: str, dead_letter_name: str, key: CustomerKey,
                  visibility_timeout_seconds: int) -> None:
         super().__init__(scope, id_)
         self.visibility_timeout_seconds = visibility_timeout_seconds
-        self.dead_letter = EncryptedQueue(self, "DeadLetter", queue_name=f"{queue_name}-dlq", key=key,
+        self.dead_letter = EncryptedQueue(self, "DeadLetter", queue_name=dead_letter_name, key=key,
                                           retention_seconds=DEAD_LETTER_RETENTION_SECONDS)
         self.queue = EncryptedQueue(
             self, "Queue", queue_name=queue_name, key=key, retention_seconds=SOURCE_RETENTION_SECONDS,

@@ -22,6 +22,8 @@ LAMBDA_PYTHON = "3.14"
 LAMBDA_RUNTIME = f"python{LAMBDA_PYTHON}"
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 CACHE_DIR = REPO_ROOT / "build" / "layers"
+# Bumped whenever what goes into the zip changes, so stale caches are not reused.
+_FORMAT = "2"
 
 
 class LayerBuildError(RuntimeError):
@@ -30,7 +32,9 @@ class LayerBuildError(RuntimeError):
 
 def layer_zip() -> Path:
     """Path of the layer zip for the current lock file, building it on first use."""
-    digest = hashlib.sha256(LOCK_FILE.read_bytes()).hexdigest()[:16]
+    # Everything that decides the content is in the key: the lock, the Python version, the platform.
+    key = LOCK_FILE.read_bytes() + f"\0{LAMBDA_PYTHON}\0{LAMBDA_PLATFORM}\0{_FORMAT}".encode()
+    digest = hashlib.sha256(key).hexdigest()[:16]
     target = CACHE_DIR / f"layer-py{LAMBDA_PYTHON}-{digest}.zip"
     if target.exists():
         return target
@@ -45,8 +49,10 @@ def layer_zip() -> Path:
         if result.returncode != 0:
             last = (result.stderr.strip().splitlines() or ["no output"])[-1]
             raise LayerBuildError(f"building the Lambda layer failed: {last}")
-        # RECORD lists install paths and INSTALLER names the tool; neither is needed at run time.
+        # Left out: console scripts (bin/, their shebang names the building interpreter), RECORD (install
+        # paths) and INSTALLER; none is used at run time, and each would make the zip machine-specific.
         files = [(f"python/{p.relative_to(site)}", p) for p in site.rglob("*")
-                 if p.is_file() and "__pycache__" not in p.parts and p.name not in ("RECORD", "INSTALLER")]
+                 if p.is_file() and "__pycache__" not in p.parts and p.relative_to(site).parts[0] != "bin"
+                 and p.name not in ("RECORD", "INSTALLER")]
         write_zip(target, files)
     return target

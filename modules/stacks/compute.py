@@ -73,7 +73,8 @@ class ComputeStack(BaseStack):
         )
         consumer_timeout = {s.uses.consumes: s.timeout_seconds for s in fn.FUNCTIONS if s.uses.consumes}
         self.queues: dict[str, QueueWithDeadLetter] = {
-            name: QueueWithDeadLetter(self, f"Queue-{name}", queue_name=n.resource(name), key=self.key,
+            name: QueueWithDeadLetter(self, f"Queue-{name}", queue_name=n.resource(name),
+                                      dead_letter_name=n.resource(f"{name}-dlq"), key=self.key,
                                       visibility_timeout_seconds=6 * consumer_timeout.get(name, 30))
             for name in fn.QUEUES
         }

@@ -226,14 +226,20 @@ def test_every_stack_tags_all_resources_and_refuses_foreign_accounts(stacks) -> 
 
 def test_resource_names_carry_project_and_environment(stacks) -> None:
     named = {"aws_dynamodb_table": "name", "aws_iam_role": "name", "aws_cognito_user_pool": "name",
-             "aws_secretsmanager_secret": "name", "aws_s3_bucket": "bucket"}
+             "aws_secretsmanager_secret": "name", "aws_s3_bucket": "bucket", "aws_sqs_queue": "name",
+             "aws_lambda_function": "function_name", "aws_cloudwatch_event_rule": "name"}
     for env_name, stack_name, stack in stacks:
         assert stack_name == naming(env_name).stack(stack_name.split("-")[-2])
         for rtype, attribute in named.items():
             for address, resource in resources(stack, rtype).items():
                 name = resource[attribute]
+                config = load_environment(env_name, env={})
                 assert name.startswith("ai-investment"), f"{rtype}.{address}: {name}"
-                assert f"-{env_name}" in name or f"/{env_name}/" in name, f"{rtype}.{address}: {name}"
+                expected_end = {"aws_s3_bucket": f"-{env_name}-{config.account_id}-{config.region}"}.get(rtype)
+                if rtype == "aws_secretsmanager_secret":
+                    assert name.startswith(f"ai-investment/{env_name}/"), f"{rtype}.{address}: {name}"
+                else:
+                    assert name.endswith(expected_end or f"-{env_name}"), f"{rtype}.{address}: {name}"
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
