@@ -90,6 +90,8 @@ def parse_body(event: Any, model: type[ModelT], max_bytes: int = DEFAULT_MAX_BOD
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BadRequest("the body is nested too deeply") from exc
     if not isinstance(document, dict):
         raise BadRequest(f"the body must be a JSON object, not {type(document).__name__}")
     return model.model_validate(document)

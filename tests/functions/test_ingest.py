@@ -112,6 +112,8 @@ def test_admin_may_ingest(aws, context):
     [
         ("{not json", 400, "not valid JSON"),
         ("[1, 2]", 400, "JSON object"),
+        ("[" * 100_000, 400, "nested too deeply"),
+        ('{"items": [{"text": 1e400}]}', 400, "items.0.text"),
         (json.dumps({"items": []}), 400, "items"),
         (json.dumps({"items": [{**ITEM, "published_at": "yesterday"}]}), 400, "items.0.published_at"),
         (
