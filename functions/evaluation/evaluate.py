@@ -22,6 +22,8 @@ from functions.shared.outcomes import OutcomesTable
 from functions.shared.proposals import ProposalsTable, Transition
 from functions.shared.states import DECIDED, ProposalState
 
+PERSONAL_FIELDS = frozenset({"created_by", "decided_by", "risk_checked_by", "history", "comment"})
+
 
 def returns(direction: str, entry: float, exit_: float, bench_entry: float, bench_exit: float) -> dict[str, Any]:
     sign = 1 if direction == "long" else -1
@@ -100,7 +102,9 @@ class Evaluator:
             "run_id": run_id,
             "artefact_key": artefact_key,
         }
-        objects.put_json(self.eval_bucket, artefact_key, {"outcome": outcome, "proposal": proposal, "closes": closes})
+        # no identities in artefacts: they are kept beyond the reach of user erasure
+        snapshot = {k: v for k, v in proposal.items() if k not in PERSONAL_FIELDS}
+        objects.put_json(self.eval_bucket, artefact_key, {"outcome": outcome, "proposal": snapshot, "closes": closes})
         return outcome
 
     def _commit(self, proposal: dict[str, Any], state: ProposalState, outcome: dict[str, Any], actor: str) -> bool:

@@ -33,7 +33,9 @@ def test_decided_proposals_are_evaluated_once_with_artefacts(seeded, context):
         outcomes["AAPL"]["return"] - outcomes["AAPL"]["benchmark_return"], abs=1e-6
     )
     artefact = boto3.client("s3").get_object(Bucket=seeded["EVAL_BUCKET"], Key=outcomes["AAPL"]["artefact_key"])
-    assert json.loads(artefact["Body"].read())["outcome"]["proposal_id"] == proposals["AAPL"]["proposal_id"]
+    document = json.loads(artefact["Body"].read())
+    assert document["outcome"]["proposal_id"] == proposals["AAPL"]["proposal_id"]
+    assert "created_by" not in document["proposal"] and "history" not in document["proposal"]
     # evaluating again writes nothing new
     assert call("POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, context=context)[1]["evaluated"] == []
     assert len(boto3.client("dynamodb").scan(TableName=seeded["OUTCOMES_TABLE"])["Items"]) == 2
