@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import AwareDatetime, field_validator
 
 from functions.evaluation.evaluate import Evaluator
 from functions.evaluation.figures import Figures
 from functions.shared.auth import READERS, Group, authorize
 from functions.shared.clock import utc_now
 from functions.shared.http import optional_body
-from functions.shared.models import RequestModel
+from functions.shared.models import AsOf, RequestModel
 
 
 class EvaluateRequest(RequestModel):
-    as_of: AwareDatetime | None = None
-
-    @field_validator("as_of")
-    @classmethod
-    def _not_in_future(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value > utc_now() + timedelta(minutes=5):
-            raise ValueError("as_of must not be in the future")
-        return value
+    as_of: AsOf = None
 
 
 def evaluation_router(evaluator: Evaluator, figures: Figures, max_body_bytes: int) -> Router:

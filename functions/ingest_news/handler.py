@@ -33,7 +33,7 @@ app = build_resolver(health.router, ingest_router(CONFIG, SETTINGS.max_body_byte
 
 @tracer.capture_method
 def pull_feeds() -> dict[str, Any]:
-    return pull(CONFIG, SETTINGS.feed_urls, SETTINGS.secret_arn, parse_feed, host_of)
+    return pull(CONFIG, SETTINGS.source_urls, SETTINGS.secret_arn, parse_feed, host_of)
 
 
 @logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)

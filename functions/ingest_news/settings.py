@@ -2,30 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from functions.shared import settings as env
+from functions.shared.ingestion.settings import IngestSettings, load_ingest
 
 
-@dataclass(frozen=True)
-class Settings:
-    signals_table: str
-    raw_bucket: str
-    queue_url: str
-    secret_arn: str
-    feed_urls: tuple[str, ...]
-    ttl_days: int
-    max_body_bytes: int
-
-
-def load() -> Settings:
-    env.require_powertools()
-    return Settings(
-        signals_table=env.require("SIGNALS_TABLE"),
-        raw_bucket=env.require("RAW_DATA_BUCKET"),
-        queue_url=env.require("SCORING_QUEUE_URL"),
-        secret_arn=env.require("NEWS_SECRET_ARN"),
-        feed_urls=env.require_list("NEWS_FEED_URLS"),
-        ttl_days=env.optional_int("SIGNAL_TTL_DAYS", 365, maximum=3650),
-        max_body_bytes=env.optional_int("MAX_BODY_BYTES", 256 * 1024, maximum=6 * 1024 * 1024),
-    )
+def load() -> IngestSettings:
+    return load_ingest(secret_var="NEWS_SECRET_ARN", sources_var="NEWS_FEED_URLS")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import Field
 
 from functions.orchestrator.decision import Decider
 from functions.orchestrator.propose import Proposer, summary
@@ -16,7 +15,7 @@ from functions.orchestrator.risk import RiskChecker
 from functions.shared.auth import READERS, Group, authorize
 from functions.shared.clock import utc_now
 from functions.shared.http import optional_body, parse_body
-from functions.shared.models import RequestModel
+from functions.shared.models import AsOf, RequestModel
 from functions.shared.proposals import ProposalsTable
 
 PROPOSAL_ID = r"^[0-9a-f]{32}$"
@@ -24,14 +23,7 @@ PROPOSAL_ID = r"^[0-9a-f]{32}$"
 
 class ProposeRequest(RequestModel):
     agent_id: str | None = Field(default=None, min_length=1, max_length=64)
-    as_of: AwareDatetime | None = None
-
-    @field_validator("as_of")
-    @classmethod
-    def _not_in_future(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value > utc_now() + timedelta(minutes=5):
-            raise ValueError("as_of must not be in the future")
-        return value
+    as_of: AsOf = None
 
 
 class RiskCheckRequest(RequestModel):

@@ -41,6 +41,10 @@ class Uses:
     """Reads market prices from the environment's market-data store."""
     schedule: str | None = None
     """EventBridge schedule expression for its periodic run."""
+    settings: tuple[tuple[str, str], ...] = ()
+    """(environment variable, EnvironmentConfig field) pairs; tuples are passed comma-separated."""
+    cognito_client: bool = False
+    """Verifies tokens of the app client: gets the user pool issuer and the client id."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,14 @@ QUEUES: tuple[str, ...] = (SCORING_QUEUE,)
 INGEST_SOCIAL = FunctionSpec(
     "ingest-social", "ingest_social", "Social media ingestion",
     uses=Uses(tables=(("signals", RW),), buckets=(("raw-data", BucketAccess.PUT),),
-              secrets=("social-source-credentials",), sends_to=(SCORING_QUEUE,), schedule="rate(15 minutes)"),
+              secrets=("social-source-credentials",), sends_to=(SCORING_QUEUE,), schedule="rate(15 minutes)",
+              settings=(("SOCIAL_SOURCE_URLS", "social_source_urls"), ("SIGNAL_TTL_DAYS", "signal_ttl_days"))),
 )
 INGEST_NEWS = FunctionSpec(
     "ingest-news", "ingest_news", "News ingestion",
     uses=Uses(tables=(("signals", RW),), buckets=(("raw-data", BucketAccess.PUT),),
-              secrets=("news-source-credentials",), sends_to=(SCORING_QUEUE,), schedule="rate(15 minutes)"),
+              secrets=("news-source-credentials",), sends_to=(SCORING_QUEUE,), schedule="rate(15 minutes)",
+              settings=(("NEWS_FEED_URLS", "news_feed_urls"), ("SIGNAL_TTL_DAYS", "signal_ttl_days"))),
 )
 SCORE = FunctionSpec(
     "score", "score", "Sentiment scoring and entity linking", timeout_seconds=60, memory_mb=1024,
@@ -99,7 +105,7 @@ STREAMING = FunctionSpec(
 )
 # Verifies the Cognito token on the dashboard WebSocket's $connect (API Gateway cannot for WebSockets).
 WS_AUTHORIZER = FunctionSpec("ws-authorizer", "authorizer", "WebSocket $connect authorizer", timeout_seconds=10,
-                             memory_mb=256)
+                             memory_mb=256, uses=Uses(cognito_client=True))
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_SOCIAL, INGEST_NEWS, SCORE, ORCHESTRATOR, EVALUATION, STREAMING, WS_AUTHORIZER,

@@ -37,6 +37,9 @@ KEY_DECRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 KEY_ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
                        "kms:ReEncryptFrom", "kms:ReEncryptTo")
 
+# Sending to an encrypted queue: a data key is generated, and read back for reuse.
+KEY_DATA_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+
 # Secrets Manager.
 SECRET_READ_ACTIONS = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
 

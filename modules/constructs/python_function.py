@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
@@ -26,6 +25,7 @@ from constructs import Construct
 
 from modules.catalog.functions import FunctionSpec
 from modules.constructs import perms
+from modules.constructs.encrypted_log_group import EncryptedLogGroup
 from modules.constructs.grants import RoleGrantee, Statement
 from modules.constructs.kms_key import CustomerKey
 from modules.packaging.layer import LAMBDA_RUNTIME
@@ -59,10 +59,8 @@ class PythonFunction(Construct):
         self.props = props
         self.spec = props.spec
         self.grantee = RoleGrantee(self, "Grants", role_name=props.role_name)
-        self.log_group = CloudwatchLogGroup(
-            self, "LogGroup", name=props.log_group_name, retention_in_days=props.log_retention_days,
-            kms_key_id=props.key.arn,
-        )
+        self.log_group = EncryptedLogGroup(self, "LogGroup", name=props.log_group_name,
+                                           retention_days=props.log_retention_days, key=props.key)
         code = TerraformAsset(self, "Code", path=str(props.code_zip), type=AssetType.FILE)
         self.resource = LambdaFunction(
             self, "Resource",
@@ -88,7 +86,7 @@ class PythonFunction(Construct):
                         if props.subnet_ids else None),
             dead_letter_config=(LambdaFunctionDeadLetterConfig(target_arn=props.dead_letter_arn)
                                 if props.dead_letter_arn else None),
-            depends_on=[self.log_group],
+            depends_on=[self.log_group.resource],
         )
         self._grant_runtime_needs()
 

@@ -72,7 +72,7 @@ class EncryptedQueue(Construct):
     def grant_send(self, grantee: Grantee, name: str) -> IamRolePolicy:
         return grantee.grant(name, [
             Statement("SendMessages", perms.QUEUE_SEND_ACTIONS, (self.arn,)),
-            self.key.via_service("sqs", ("kms:Decrypt", "kms:GenerateDataKey"), "KeyViaSqs"),
+            self.key.via_service("sqs", perms.KEY_DATA_KEY_ACTIONS, "KeyViaSqs"),
         ])
 
     def grant_consume(self, grantee: Grantee, name: str) -> IamRolePolicy:

@@ -139,13 +139,10 @@ class ComputeStack(BaseStack):
             env[f"{queue_name.upper()}_QUEUE_URL"] = self.queues[queue_name].queue.url
         if uses.market_data:
             env.update(self._market_data_environment())
-        if spec.name == fn.INGEST_NEWS.name:
-            env["NEWS_FEED_URLS"] = ",".join(config.news_feed_urls)
-        if spec.name == fn.INGEST_SOCIAL.name:
-            env["SOCIAL_SOURCE_URLS"] = ",".join(config.social_source_urls)
-        if spec.name in (fn.INGEST_NEWS.name, fn.INGEST_SOCIAL.name):
-            env["SIGNAL_TTL_DAYS"] = str(config.signal_ttl_days)
-        if spec.name == fn.WS_AUTHORIZER.name:
+        for variable, field_name in uses.settings:
+            value = getattr(config, field_name)
+            env[variable] = ",".join(value) if isinstance(value, tuple) else str(value)
+        if uses.cognito_client:
             pool = self.auth.user_pool
             env["COGNITO_ISSUER"] = f"https://cognito-idp.{config.region}.amazonaws.com/{pool.id}"
             env["COGNITO_APP_CLIENT_IDS"] = self.auth.client.id

@@ -15,7 +15,7 @@ from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
 from modules.packaging.function_package import import_closure
 from modules.packaging.layer import LAMBDA_RUNTIME
 from tests.support.references import Address, References
-from tests.support.synthesized import all_stacks, resources
+from tests.support.synthesized import resources, stacks_by_env
 
 # Variables the platform sets for every function that the code reads through libraries or not at all.
 PLATFORM_VARIABLES = {"POWERTOOLS_LOG_LEVEL", "ENVIRONMENT"}
@@ -23,10 +23,7 @@ PLATFORM_VARIABLES = {"POWERTOOLS_LOG_LEVEL", "ENVIRONMENT"}
 
 @pytest.fixture(scope="module")
 def by_env(synth_root) -> dict[str, dict[str, dict[str, Any]]]:
-    stacks: dict[str, dict[str, dict[str, Any]]] = {}
-    for env_name, stack_name, stack in all_stacks():
-        stacks.setdefault(env_name, {})[stack_name] = stack
-    return stacks
+    return stacks_by_env()
 
 
 def compute(by_env, env_name: str) -> tuple[str, dict[str, Any]]:

@@ -7,15 +7,12 @@ from typing import Any
 import pytest
 
 from tests.support.references import remote_reads, upstream_stack_name
-from tests.support.synthesized import all_stacks
+from tests.support.synthesized import stacks_by_env
 
 
 @pytest.fixture(scope="module")
 def stacks(synth_root) -> dict[str, dict[str, dict[str, Any]]]:
-    by_env: dict[str, dict[str, dict[str, Any]]] = {}
-    for env_name, stack_name, stack in all_stacks():
-        by_env.setdefault(env_name, {})[stack_name] = stack
-    return by_env
+    return stacks_by_env()
 
 
 def test_every_remote_state_read_names_an_existing_upstream_output(stacks) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
@@ -26,8 +28,6 @@ def test_stack_matches_snapshot(env_name: str, kind: str, json_snapshot: Snapsho
 
 @pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
 def test_manifest_lists_every_stack_with_its_dependencies(env_name: str, json_snapshot: SnapshotAssertion) -> None:
-    import json
-
     manifest = json.loads((synth.synthesized(env_name) / "manifest.json").read_text())
     naming = Naming(load_environment(env_name, env={}))
     expected = {naming.stack(k) for k in STACK_KINDS if k in SYNTHESIZED_KINDS}

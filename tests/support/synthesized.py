@@ -65,6 +65,14 @@ def all_stacks() -> Iterator[tuple[str, str, dict[str, Any]]]:
             yield env_name, stack_name, json.loads((root / entry["synthesizedStackPath"]).read_text())
 
 
+def stacks_by_env() -> dict[str, dict[str, dict[str, Any]]]:
+    """environment -> stack name -> stack JSON."""
+    by_env: dict[str, dict[str, dict[str, Any]]] = {}
+    for env_name, stack_name, stack in all_stacks():
+        by_env.setdefault(env_name, {})[stack_name] = stack
+    return by_env
+
+
 def resources(stack: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     return stack.get("resource", {}).get(resource_type, {})
 
