@@ -27,6 +27,8 @@ IDEMPOTENCY_ACTIONS = ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutI
 
 # S3 objects. ListBucket sits on the bucket ARN, the rest on objects.
 BUCKET_LIST_ACTIONS = ("s3:ListBucket",)
+# Deleting every version of an object (GDPR erasure) needs the versions listed first.
+BUCKET_LIST_VERSIONS_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")
 OBJECT_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 OBJECT_PUT_ACTIONS = ("s3:AbortMultipartUpload", "s3:PutObject")
 OBJECT_DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")

@@ -142,12 +142,13 @@ class SecureBucket(Construct):
                            perms.KEY_ENCRYPT_ACTIONS, prefix)
 
     def grant_delete(self, grantee: Grantee, name: str, prefix: str = "*") -> IamRolePolicy:
-        return self._grant(grantee, name, perms.OBJECT_DELETE_ACTIONS, (), prefix)
+        return self._grant(grantee, name, perms.OBJECT_DELETE_ACTIONS, (), prefix,
+                           bucket_actions=perms.BUCKET_LIST_VERSIONS_ACTIONS)
 
-    def _grant(self, grantee: Grantee, name: str, object_actions: Sequence[str],
-               key_actions: Sequence[str], prefix: str) -> IamRolePolicy:
+    def _grant(self, grantee: Grantee, name: str, object_actions: Sequence[str], key_actions: Sequence[str],
+               prefix: str, bucket_actions: Sequence[str] = perms.BUCKET_LIST_ACTIONS) -> IamRolePolicy:
         statements = [
-            Statement("ListBucket", perms.BUCKET_LIST_ACTIONS, (self.arn,)),
+            Statement("ListBucket", tuple(bucket_actions), (self.arn,)),
             Statement("Objects", tuple(object_actions), (f"{self.arn}/{prefix}",)),
         ]
         if key_actions and self.key is not None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from modules.catalog.functions import FUNCTIONS, FunctionSpec
+from modules.catalog.routes import ROUTES
 from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
 from modules.packaging.function_package import import_closure
 from modules.packaging.layer import LAMBDA_RUNTIME
@@ -143,3 +144,18 @@ def test_the_code_finds_every_setting_it_requires_and_reads_every_one_it_gets(
     sources = "\n".join(p.read_text() for p in import_closure(spec.package))
     unread = {n for n in variables if n not in PLATFORM_VARIABLES and f'"{n}"' not in sources}
     assert not unread, f"{spec.name} is given variables its code never reads: {unread}"
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_the_erasing_function_may_list_and_delete_object_versions(by_env, env_name: str) -> None:
+    """GDPR erasure deletes every version of an object: it must be allowed to list the versions."""
+    (erase,) = [r for r in ROUTES if r.path == "/gdpr/erase"]
+    compute_name, stack = compute(by_env, env_name)
+    refs = References(by_env[env_name])
+    spec = next(s for s in FUNCTIONS if s.name == erase.function)
+    _, function = function_entry(stack, spec, env_name)
+    role = refs.resolve(compute_name, function["role"])
+    actions = {a for policy in resources(stack, "aws_iam_role_policy").values()
+               if refs.resolve(compute_name, policy["role"]) == role
+               for s in json.loads(policy["policy"])["Statement"] for a in s["Action"]}
+    assert {"s3:ListBucketVersions", "s3:DeleteObjectVersion"} <= actions
