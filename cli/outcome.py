@@ -26,5 +26,7 @@ class Outcome:
     duration: float = 0.0
     blocks_dependents: bool = False
     """True when dependents cannot be planned honestly yet (this stack's outputs are not applied)."""
+    changed_outputs: tuple[str, ...] = ()
+    """The outputs whose planned change is not applied; only dependents reading one of them wait."""
     blocked_by: str = ""
     data: dict = field(default_factory=dict)

@@ -4,8 +4,9 @@ Algorithm (in the manner of Terragrunt's run queue):
 1. Stacks are visited in the given order (deploy order, or its reverse for destroy).
 2. A stack starts once every stack in `waits_for[stack]` has an outcome and a worker is free.
 3. If one of those failed, was skipped or interrupted, the stack is SKIPPED ("upstream X failed").
-   If one is BLOCKED or reports `blocks_dependents` (a plan whose outputs are not applied yet), the
-   stack is BLOCKED by the stack that holds the unapplied changes.
+   If one is BLOCKED, or reports `blocks_dependents` (a plan whose outputs are not applied yet) and the
+   stack reads one of the changed outputs (`reads`; without it, any change counts), the stack is
+   BLOCKED by the stack that holds the unapplied changes.
 4. After an interrupt nothing new starts; stacks not started are INTERRUPTED.
 Independent stacks keep running when another one fails.
 """
@@ -19,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from cli.errors import AiinvError
 from cli.outcome import Outcome, Status
+from cli.reads import Reads
 
 _STOPS_DEPENDENTS = {Status.FAILED, Status.SKIPPED, Status.INTERRUPTED}
 
@@ -33,8 +35,10 @@ def run_graph(
     *,
     parallelism: int,
     interrupted: threading.Event,
+    reads: Reads | None = None,
 ) -> dict[str, Outcome]:
-    """Outcome per stack in `order`. `waits_for` maps a stack to the stacks that must finish first."""
+    """Outcome per stack in `order`. `waits_for` maps a stack to the stacks that must finish first;
+    `reads` says which upstream outputs each stack reads."""
     results: dict[str, Outcome] = {}
     pending = list(order)
     running: dict[Future, str] = {}
@@ -48,7 +52,7 @@ def run_graph(
                 upstream = [u for u in waits_for.get(name, ()) if u in order]
                 if any(u not in results for u in upstream):
                     continue
-                gate = _gate(name, [results[u] for u in upstream])
+                gate = _gate(name, [results[u] for u in upstream], None if reads is None else reads.get(name, {}))
                 if gate is not None:
                     results[name] = gate
                     pending.remove(name)
@@ -63,16 +67,22 @@ def run_graph(
     return {name: results[name] for name in order}
 
 
-def _gate(name: str, upstream: list[Outcome]) -> Outcome | None:
+def _gate(name: str, upstream: list[Outcome], reads: Mapping[str, frozenset[str]] | None) -> Outcome | None:
     for up in upstream:
         if up.status in _STOPS_DEPENDENTS:
             reason = "failed" if up.status is Status.FAILED else up.status.value
             return Outcome(name, Status.SKIPPED, f"upstream {up.stack} {reason}")
     for up in upstream:
-        if up.status is Status.BLOCKED or up.blocks_dependents:
+        if up.status is Status.BLOCKED or (up.blocks_dependents and _reads_a_change(up, reads)):
             root = up.blocked_by or up.stack
             return Outcome(name, Status.BLOCKED, f"blocked by {root}", blocked_by=root)
     return None
+
+
+def _reads_a_change(up: Outcome, reads: Mapping[str, frozenset[str]] | None) -> bool:
+    if reads is None or not up.changed_outputs:
+        return True  # nothing known about what is read or what changes: wait, to be safe
+    return bool(reads.get(up.stack, frozenset()) & set(up.changed_outputs))
 
 
 def _timed(task: Task, name: str) -> Outcome:

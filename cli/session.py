@@ -17,6 +17,7 @@ from cli.console import Console, use_color
 from cli.errors import Interrupted, UsageError
 from cli.manifest import Stack, load_stacks
 from cli.outcome import Outcome, Status
+from cli.reads import output_reads
 from cli.runner import ProcessRunner
 from cli.scheduler import run_graph
 from cli.stackops import Context
@@ -98,6 +99,7 @@ class Session:
                 guarded,
                 parallelism=self.request.parallelism,
                 interrupted=self.runner.interrupted,
+                reads=output_reads(self.stacks),
             )
         return outcomes
 

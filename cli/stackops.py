@@ -112,6 +112,7 @@ def plan(ctx: Context, name: str, out_dir: Path) -> Outcome:
         status,
         changes.describe() if status is Status.CHANGES else "",
         blocks_dependents=bool(changes.outputs),
+        changed_outputs=tuple(changes.outputs),
         data={"changes": changes.to_json()},
     )
 

@@ -40,6 +40,19 @@ def test_unapplied_outputs_block_dependents_and_name_the_root_cause() -> None:
     assert out["auth"].status is Status.CHANGES
 
 
+def test_only_dependents_that_read_a_changed_output_are_blocked() -> None:
+    def task(name: str) -> Outcome:
+        if name == "security":
+            return Outcome(name, Status.CHANGES, blocks_dependents=True, changed_outputs=("key_arn",))
+        return Outcome(name, Status.CHANGES)
+
+    reads = {"auth": {"security": frozenset({"role_arn"})}, "data": {"security": frozenset({"key_arn"})}}
+    out = run_graph(ORDER, WAITS, task, parallelism=4, interrupted=threading.Event(), reads=reads)
+    assert out["auth"].status is Status.CHANGES
+    assert out["data"].status is Status.BLOCKED and out["data"].detail == "blocked by security"
+    assert out["compute"].detail == "blocked by security" and out["api"].detail == "blocked by security"
+
+
 def test_independent_stacks_run_concurrently_up_to_parallelism() -> None:
     active, peak, lock = [0], [0], threading.Lock()
 
