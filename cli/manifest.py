@@ -9,8 +9,7 @@ from pathlib import Path
 
 from cli import layout
 from cli.errors import AiinvError, NotSynthesizedError
-
-RETAIN_MARKER = "retain_on_destroy"
+from modules.catalog.retention import RETAIN_MARKER
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from cdktf import TerraformResource
 
-RETAIN_MARKER = "retain_on_destroy"
+from modules.catalog.retention import RETAIN_MARKER
+
+__all__ = ["RETAIN_MARKER", "retain_on_destroy"]
 
 
 def retain_on_destroy(resource: TerraformResource) -> None:
