@@ -8,6 +8,10 @@ Algorithm (in the manner of Terragrunt's run queue):
    stack reads one of the changed outputs (`reads`; without it, any change counts), the stack is
    BLOCKED by the stack that holds the unapplied changes.
 4. After an interrupt nothing new starts; stacks not started are INTERRUPTED.
+5. A worker that no ready stack needs runs `prepare` for the next stack still waiting (its
+   `terraform init`, which reads no upstream state), so later stacks only plan or apply when their
+   turn comes. Ready stacks always go first; a stack does not start while its prepare runs, so at
+   most `parallelism` Terraform processes run at once. With `--parallelism 1` nothing is prepared.
 Independent stacks keep running when another one fails.
 """
 
@@ -26,6 +30,7 @@ _STOPS_DEPENDENTS = {Status.FAILED, Status.SKIPPED, Status.INTERRUPTED}
 
 
 Task = Callable[[str], Outcome]
+Prepare = Callable[[str], None]
 
 
 def run_graph(
@@ -36,34 +41,49 @@ def run_graph(
     parallelism: int,
     interrupted: threading.Event,
     reads: Reads | None = None,
+    prepare: Prepare | None = None,
 ) -> dict[str, Outcome]:
     """Outcome per stack in `order`. `waits_for` maps a stack to the stacks that must finish first;
-    `reads` says which upstream outputs each stack reads."""
+    `reads` says which upstream outputs each stack reads; `prepare` is optional work a stack can do
+    before its upstream is done (it must not raise; its result is the stack's own business)."""
+    workers = max(1, parallelism)
     results: dict[str, Outcome] = {}
     pending = list(order)
     running: dict[Future, str] = {}
-    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="stack") as pool:
-        while pending or running:
+    preparing: dict[Future, str] = {}
+    prepared: set[str] = set()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stack") as pool:
+        while pending or running or preparing:
             for name in list(pending):
                 if interrupted.is_set():
                     results[name] = Outcome(name, Status.INTERRUPTED, "not started")
                     pending.remove(name)
                     continue
                 upstream = [u for u in waits_for.get(name, ()) if u in order]
-                if any(u not in results for u in upstream):
+                if any(u not in results for u in upstream) or name in preparing.values():
                     continue
                 gate = _gate(name, [results[u] for u in upstream], None if reads is None else reads.get(name, {}))
                 if gate is not None:
                     results[name] = gate
                     pending.remove(name)
-                elif len(running) < max(1, parallelism):
+                elif len(running) + len(preparing) < workers:
                     running[pool.submit(_timed, task, name)] = name
                     pending.remove(name)
-            if running:
-                done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            if prepare is not None and workers > 1 and not interrupted.is_set():
+                for name in pending:
+                    if len(running) + len(preparing) >= workers:
+                        break
+                    if name not in prepared:
+                        prepared.add(name)
+                        preparing[pool.submit(prepare, name)] = name
+            if running or preparing:
+                done, _ = wait([*running, *preparing], timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
-                    name = running.pop(future)
-                    results[name] = future.result()
+                    if future in preparing:
+                        preparing.pop(future)
+                    else:
+                        name = running.pop(future)
+                        results[name] = future.result()
     return {name: results[name] for name in order}
 
 

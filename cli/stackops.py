@@ -3,6 +3,8 @@
 `init` runs once per change of configuration (a stamp in `.terraform` records what was
 initialised) and always under one lock on the shared provider plugin cache: Terraform's plugin cache
 is not safe for concurrent writers, so inits are serialised while plans and applies run in parallel.
+Within one run, a stack is initialised at most once: the scheduler may init it ahead of time (init
+needs no upstream state), and the stack's own step then reuses that result, success or failure.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import fcntl
 import json
 import os
 import re
+import threading
 from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cli import layout
@@ -47,6 +50,13 @@ class Context:
     flags: tf.Flags
     tool_id: str
     """Identifies the Terraform in use; a different one re-runs init."""
+    _inits: dict[str, StackFailed | None] = field(default_factory=dict, repr=False)
+    _init_locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def init_lock(self, stack: str) -> threading.Lock:
+        with self._guard:
+            return self._init_locks.setdefault(stack, threading.Lock())
 
     def process_env(self) -> dict[str, str]:
         cache = layout.plugin_cache_dir()
@@ -64,6 +74,20 @@ class Context:
 
 
 def ensure_init(ctx: Context, name: str) -> None:
+    """Initialise `name` once per run; a second call returns (or re-raises) the first one's result."""
+    with ctx.init_lock(name):
+        if name not in ctx._inits:
+            try:
+                _init(ctx, name)
+                ctx._inits[name] = None
+            except StackFailed as exc:
+                ctx._inits[name] = exc
+        error = ctx._inits[name]
+    if error is not None:
+        raise error
+
+
+def _init(ctx: Context, name: str) -> None:
     stack = ctx.stacks[name]
     stamp = stack.directory / ".terraform" / "aiinv-init"
     wanted = f"{stack.config_digest()} {ctx.tool_id}"

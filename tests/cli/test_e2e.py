@@ -61,19 +61,19 @@ def test_bootstrap_plan_apply_output_replan_destroy(workspace: Workspace) -> Non
     bucket = ws.boto("s3").get_bucket_versioning(Bucket=f"{ws.project}-tfstate-dev-123456789012-eu-central-1")
     assert bucket["Status"] == "Enabled"
 
-    # A never-applied graph: only the root can be planned honestly; the rest is blocked (exit 3).
+    # A never-applied graph: only the roots can be planned honestly; the rest is blocked (exit 3).
     first = ws.run("plan", "--env", "dev")
     assert first.returncode == 3, first.stdout + first.stderr
     statuses = _statuses(ws)
-    assert statuses["security"] == "changes"
-    assert {s for k, s in statuses.items() if k != "security"} == {"blocked"}
+    assert statuses["security"] == statuses["auth"] == "changes"
+    assert {s for k, s in statuses.items() if k not in ("security", "auth")} == {"blocked"}
     assert _report(ws)["stacks"][f"{ws.project}-data-dev"]["blocked_by"] == f"{ws.project}-security-dev"
     summary = (ws.root / "plans/dev/summary.md").read_text()
     assert "blocked by" in summary and len(summary) < 65_536
     for suffix in ("tfplan", "tfplan.json", "tfplan.txt"):
         assert (ws.root / "plans/dev" / f"{ws.project}-security-dev" / suffix).is_file()
 
-    # Review and apply the saved plans wave by wave: security, data+auth, compute, api, observability.
+    # Review and apply the saved plans wave by wave: security+auth, data, compute, api, observability.
     waves = 0
     code = first.returncode
     while code == 3:
@@ -100,10 +100,15 @@ def test_bootstrap_plan_apply_output_replan_destroy(workspace: Workspace) -> Non
 
     gone = ws.run("destroy", "--env", "dev", "--auto-approve")
     assert gone.returncode == 0, gone.stdout + gone.stderr
-    order = [line.split()[0] for line in gone.stdout.splitlines() if line.startswith(f"{ws.project}-")
-             and " destroyed " in line]
-    assert [_short(n) for n in order] == ["observability", "api", "compute", "auth", "data", "security"] or \
-        [_short(n) for n in order] == ["observability", "api", "compute", "data", "auth", "security"]
+    rows = [line.split()[0] for line in gone.stdout.splitlines() if line.startswith(f"{ws.project}-")
+            and " destroyed " in line]
+    graph = json.loads((ws.root / "cdktf.out/dev/manifest.json").read_text())["stacks"]
+    assert len(rows) == len(graph) == 6
+    # Terraform's own "Destroy complete!" lines, in the order the stacks finished: dependents first.
+    finished = [line.split("]")[0].strip("[ ") for line in gone.stdout.splitlines() if "Destroy complete!" in line]
+    assert sorted(finished) == sorted(graph)
+    for stack, entry in graph.items():
+        assert all(finished.index(stack) < finished.index(u) for u in entry["dependencies"]), finished
     assert "retained (still exists, no longer managed)" in gone.stdout
     assert "terraform_data.raw_bucket" in gone.stdout
     assert _lock_items(ws) == []

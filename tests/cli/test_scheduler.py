@@ -83,3 +83,48 @@ def test_nothing_new_starts_after_an_interrupt() -> None:
     out = run_graph(ORDER, WAITS, task, parallelism=1, interrupted=stop)
     assert out["security"].status is Status.APPLIED
     assert {o.status for n, o in out.items() if n != "security"} == {Status.INTERRUPTED}
+
+
+def test_idle_workers_prepare_waiting_stacks_without_exceeding_parallelism() -> None:
+    active, peak, lock = [0], [0], threading.Lock()
+    events: list[tuple[str, str]] = []
+
+    def busy(kind: str, name: str) -> None:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+            events.append((kind, name))
+        time.sleep(0.1)
+        with lock:
+            active[0] -= 1
+
+    def prepare(name: str) -> None:
+        busy("prepare", name)
+
+    def task(name: str) -> Outcome:
+        busy("task", name)
+        return Outcome(name, Status.APPLIED)
+
+    chain = ["a", "b", "c", "d"]
+    waits = {"b": ["a"], "c": ["b"], "d": ["c"]}
+    out = run_graph(chain, waits, task, parallelism=3, interrupted=threading.Event(), prepare=prepare)
+    assert {o.status for o in out.values()} == {Status.APPLIED}
+    assert peak[0] == 3
+    # The root starts at once; the next two waiting stacks are prepared beside it, in deploy order.
+    assert events[0] == ("task", "a")
+    assert {e for e in events[1:3]} == {("prepare", "b"), ("prepare", "c")}
+    assert [n for k, n in events if k == "task"] == chain
+    # Each stack is prepared at most once, and never after its own step started.
+    prepared = [n for k, n in events if k == "prepare"]
+    assert len(prepared) == len(set(prepared))
+    for name in prepared:
+        assert events.index(("prepare", name)) < events.index(("task", name))
+
+
+def test_nothing_is_prepared_when_only_one_worker_may_run() -> None:
+    prepared: list[str] = []
+    out = run_graph(
+        ORDER, WAITS, lambda n: Outcome(n, Status.APPLIED), parallelism=1, interrupted=threading.Event(),
+        prepare=prepared.append,
+    )
+    assert prepared == [] and {o.status for o in out.values()} == {Status.APPLIED}

@@ -54,3 +54,19 @@ def test_identical_synth_keeps_the_initialised_directory(invoke, tmp_path, monke
     assert invoke("synth", "--env", "dev").exit_code == 0
     assert (tmp_path / "cdktf.out/dev").resolve() != first
     assert not first.exists()
+
+
+def test_fixture_app_has_the_dependency_graph_of_the_real_app(invoke, tmp_path) -> None:
+    import json
+
+    from tests.support.synthesized import synthesized
+
+    def graph(manifest: Path) -> dict[str, set[str]]:
+        stacks = json.loads(manifest.read_text())["stacks"]
+        kind = lambda name: name.split("-")[-2]  # noqa: E731 - <project>-<kind>-<env>
+        return {kind(n): {kind(d) for d in e["dependencies"]} for n, e in stacks.items()}
+
+    assert invoke("synth", "--env", "dev").exit_code == 0
+    real = graph(synthesized("dev") / "manifest.json")
+    assert graph(tmp_path / "cdktf.out/dev/manifest.json") == real
+    assert real["security"] == real["auth"] == set()  # two roots, independent of each other

@@ -1,0 +1,60 @@
+"""A stack is initialised at most once per run, even when the scheduler inits it ahead of its turn:
+a second caller gets the first one's result, success or failure, without another `terraform init`.
+
+Runs a real Terraform through a wrapper that records each subcommand it is asked to run.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from cli import terraform as tf
+from cli.console import Console
+from cli.manifest import Stack
+from cli.runner import ProcessRunner
+from cli.stackops import Context, StackFailed, ensure_init
+from cli.tfbin import terraform_command
+
+LOCAL = {"terraform": {"backend": {"local": {}}}, "resource": {"terraform_data": {"main": {"input": "x"}}}}
+BROKEN = {"terraform": {"backend": {"s3": {"bucket": "", "key": "k", "region": "eu-central-1"}}}}
+
+
+def _context(tmp_path: Path, config: dict, monkeypatch: pytest.MonkeyPatch) -> tuple[Context, Path]:
+    monkeypatch.setenv("AIINV_PLUGIN_CACHE", str(tmp_path / "cache"))
+    directory = tmp_path / "stack"
+    directory.mkdir()
+    (directory / "cdk.tf.json").write_text(json.dumps(config))
+    calls = tmp_path / "calls"
+    recording = ["bash", "-c", f'echo "$1" >> {calls}; exec "$0" "$@"', *terraform_command()]
+    ctx = Context("dev", {"s": Stack("s", directory, ())}, ProcessRunner(recording),
+                  Console(color=False, out=io.StringIO(), err=io.StringIO()), tf.Flags(), tool_id="t")
+    return ctx, calls
+
+
+def test_concurrent_callers_share_one_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx, calls = _context(tmp_path, LOCAL, monkeypatch)
+    callers = [threading.Thread(target=ensure_init, args=(ctx, "s")) for _ in range(3)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    ensure_init(ctx, "s")
+    assert calls.read_text().split() == ["init"]
+    assert (tmp_path / "stack" / ".terraform" / "aiinv-init").is_file()
+
+
+def test_a_failed_init_is_reported_again_without_running_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx, calls = _context(tmp_path, BROKEN, monkeypatch)
+    with pytest.raises(StackFailed) as first:
+        ensure_init(ctx, "s")
+    with pytest.raises(StackFailed) as second:
+        ensure_init(ctx, "s")
+    assert first.value.message.startswith("init failed") and second.value is first.value
+    assert calls.read_text().split() == ["init"]
