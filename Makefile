@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# pip byte-compiles what it installs, but an editable install leaves our own modules as source;
+	# compile them once so no aiinv call pays for it (Python reads .pyc even with PYTHONDONTWRITEBYTECODE).
+	$(BIN)/python -m compileall -q cli modules
 	touch $(STAMP)
 
 setup: $(STAMP)

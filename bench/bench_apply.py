@@ -2,7 +2,8 @@
 
 Everything runs against a moto_server on 127.0.0.1 (state in S3, locks in DynamoDB). Each measured run
 gets its own project name, so each starts from empty state; synth and bootstrap are not timed (the
-shell script does not synthesize either). Prints the wall times and the ratios:
+shell script does not synthesize either). One warm-up round is not counted; the order of the
+contenders rotates from round to round. Prints the wall times and the ratios of the medians:
 sequential (`--parallelism 1`, target <= 1.1) and parallel (`--parallelism 4`, target < 1).
 
     .venv/bin/python bench/bench_apply.py [--repeat N]
@@ -92,7 +93,7 @@ def aiinv_apply(base_env: dict, parallelism: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     terraform = shutil.which("terraform") or shutil.which("tofu")
     if terraform is None:
@@ -104,12 +105,20 @@ def main() -> None:
            "AIINV_APP": f"{FIXTURE}:build_app", "AIINV_PLUGIN_CACHE": cache, "TF_PLUGIN_CACHE_DIR": cache,
            "PYTHONPATH": str(ROOT), "CI": "true"}
     env.pop("AIINV_TERRAFORM", None)
+    contenders = {
+        "shell": lambda: shell_baseline(env, terraform),
+        "seq": lambda: aiinv_apply(env, 1),
+        "par": lambda: aiinv_apply(env, 4),
+    }
     try:
-        runs = {"shell": [], "seq": [], "par": []}
-        for _ in range(args.repeat):
-            runs["shell"].append(shell_baseline(env, terraform))
-            runs["seq"].append(aiinv_apply(env, 1))
-            runs["par"].append(aiinv_apply(env, 4))
+        for run in contenders.values():  # warm-up, not counted: page cache, emulator, first process starts
+            run()
+        runs: dict[str, list[float]] = {name: [] for name in contenders}
+        names = list(contenders)
+        for i in range(args.repeat):
+            # Rotate who goes first, so no contender always meets the emulator in the same state.
+            for name in names[i % 3:] + names[: i % 3]:
+                runs[name].append(contenders[name]())
     finally:
         moto.terminate()
         shutil.rmtree(cache, ignore_errors=True)

@@ -10,8 +10,10 @@ Algorithm (in the manner of Terragrunt's run queue):
 4. After an interrupt nothing new starts; stacks not started are INTERRUPTED.
 5. A worker that no ready stack needs runs `prepare` for the next stack still waiting (its
    `terraform init`, which reads no upstream state), so later stacks only plan or apply when their
-   turn comes. Ready stacks always go first; a stack does not start while its prepare runs, so at
-   most `parallelism` Terraform processes run at once. With `--parallelism 1` nothing is prepared.
+   turn comes. One prepare at a time: more would compete with the stacks on the critical path for
+   CPU and for the state backend. Ready stacks always go first; a stack does not start while its
+   prepare runs, so at most `parallelism` Terraform processes run at once; with `--parallelism 1`
+   nothing is prepared.
 Independent stacks keep running when another one fails.
 """
 
@@ -69,13 +71,11 @@ def run_graph(
                 elif len(running) + len(preparing) < workers:
                     running[pool.submit(_timed, task, name)] = name
                     pending.remove(name)
-            if prepare is not None and workers > 1 and not interrupted.is_set():
-                for name in pending:
-                    if len(running) + len(preparing) >= workers:
-                        break
-                    if name not in prepared:
-                        prepared.add(name)
-                        preparing[pool.submit(prepare, name)] = name
+            if prepare is not None and not preparing and len(running) < workers and not interrupted.is_set():
+                ahead = next((n for n in pending if n not in prepared), None)
+                if ahead is not None:
+                    prepared.add(ahead)
+                    preparing[pool.submit(prepare, ahead)] = ahead
             if running or preparing:
                 done, _ = wait([*running, *preparing], timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:

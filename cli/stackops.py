@@ -66,6 +66,7 @@ class Context:
             "TF_PLUGIN_CACHE_DIR": str(cache.resolve()),
             "TF_IN_AUTOMATION": "1",
             "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",  # no upgrade check calls home from automation
         }
 
     def tf(self, stack: str, argv: list[str], *, echo: bool = True) -> Result:
@@ -99,6 +100,7 @@ def _init(ctx: Context, name: str) -> None:
         result = ctx.tf(name, tf.init(ctx.flags))
     if result.returncode != 0:
         raise failure(name, "init", result)
+    stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(wanted)
 
 
