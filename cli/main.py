@@ -4,7 +4,6 @@ Importing this module is cheap: cdktf, boto3 and the provider bindings load insi
 need them, so `aiinv --help` and `aiinv list` stay fast.
 """
 
-from __future__ import annotations
 
 import functools
 import sys
