@@ -387,14 +387,23 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of a table."),
 ) -> None:
     """Run ingest -> score -> propose -> risk check -> decide -> evaluate on moto with the shipped samples."""
+    import contextlib
     import json
+    import sys
     import warnings
 
     from rich.console import Console
     from rich.table import Table
 
     try:
-        with _emulated_account() as variables, warnings.catch_warnings():
+        # What the functions print is their log stream (CloudWatch Logs in Lambda): here it goes to
+        # stderr, so stdout holds only the run's result (`--json` stays parseable). Powertools prints
+        # its ColdStart metric even with metrics disabled; that line is part of that stream too.
+        with (
+            _emulated_account() as variables,
+            warnings.catch_warnings(),
+            contextlib.redirect_stdout(sys.stderr),
+        ):
             warnings.simplefilter("ignore")
             figures = run_pipeline(variables)
     except LocalRunError as exc:

@@ -19,8 +19,8 @@ def test_local_run_prints_the_pipeline_figures(environment):
     result = CliRunner().invoke(local_app, ["run"])
 
     assert result.exit_code == 0, result.output
-    # (handlers loaded by other tests publish EMF metric lines on stdout: JSON objects, skipped here)
-    lines = dict(line.split(": ", 1) for line in result.output.strip().splitlines() if not line.startswith("{"))
+    # stdout holds only the figures; what the functions print (their log stream) goes to stderr.
+    lines = dict(line.split(": ", 1) for line in result.stdout.strip().splitlines())
     assert lines["signals ingested"] == "13"
     assert lines["duplicates skipped"] == "1"
     assert lines["signals scored"] == "13 (0 failed)"
@@ -39,7 +39,7 @@ def test_local_run_json_figures_agree(environment):
     result = CliRunner().invoke(local_app, ["run", "--json"])
 
     assert result.exit_code == 0, result.output
-    figures = json.loads(result.output[result.output.index("{\n") :])
+    figures = json.loads(result.stdout)  # stdout is exactly one JSON document
     assert figures["signals_stored"] == figures["signals_ingested"] == 13
     assert len(figures["outcomes"]) == figures["approved"] == 3
     returns = [o["return"] for o in figures["outcomes"]]
