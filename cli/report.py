@@ -70,10 +70,15 @@ def read_bundle(plan_dir: Path, env: str) -> dict:
     return report
 
 
+def comment_marker(env: str) -> str:
+    return f"<!-- aiinv-plan:{env} -->"
+
+
 def markdown(env: str, report: dict) -> str:
     """Destructive changes first, then one row per stack, then the changed addresses per stack."""
     stacks: dict = report["stacks"]
-    lines = [f"## aiinv plan: `{env}`", ""]
+    # The hidden first line names the environment, so CI can update this environment's PR comment.
+    lines = [comment_marker(env), f"## aiinv plan: `{env}`", ""]
     destructive = [(n, d) for n, s in stacks.items() for d in Changes.from_json(s["changes"]).destructive]
     if destructive:
         lines += ["### :warning: Destructive changes", ""]

@@ -52,6 +52,7 @@ def test_markdown_puts_destructive_changes_first_and_fits_a_comment() -> None:
         "p-api-dev": {"status": "blocked", "detail": "blocked by p-data-dev", "changes": Changes().to_json()},
     }}
     text = markdown("dev", report)
+    assert text.splitlines()[0] == "<!-- aiinv-plan:dev -->"  # CI finds this environment's PR comment by it
     assert text.index("Destructive changes") < text.index("| stack |")
     assert "`p-data-dev`: destroy aws_s3_bucket.raw" in text
     assert "blocked (blocked by p-data-dev)" in text

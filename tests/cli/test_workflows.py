@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from cli.report import comment_marker
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
@@ -31,6 +33,8 @@ def test_pull_requests_plan_and_main_applies_reviewed_plans_behind_environments(
     flow = yaml.safe_load((ROOT / ".github/workflows/infra.yml").read_text())
     steps = " ".join(str(s.get("run", "")) for s in flow["jobs"]["plan"]["steps"])
     assert "aiinv plan" in steps and "gh pr comment" in steps and "summary.md" in steps
+    # One comment per environment, found again by the marker that starts summary.md.
+    assert f'marker="{comment_marker("${ENV_NAME}")}"' in steps and "--edit-last" not in steps
     apply = flow["jobs"]["apply"]
     assert apply["environment"] == "${{ matrix.env }}" and "prod" in apply["strategy"]["matrix"]["env"]
     assert any("aiinv apply" in str(s.get("run", "")) and "--plan" in str(s.get("run", "")) for s in apply["steps"])
