@@ -96,7 +96,7 @@ class Session:
         def init_ahead(name: str) -> None:
             # The stack's own step re-raises a failed init with the stack's outcome.
             with contextlib.suppress(AiinvError):
-                ensure_init(self.ctx, name)
+                ensure_init(self.ctx, name, ahead=True)
 
         with forward_interrupts(self.runner):
             outcomes = run_graph(

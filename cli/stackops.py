@@ -4,7 +4,9 @@
 initialised) and always under one lock on the shared provider plugin cache: Terraform's plugin cache
 is not safe for concurrent writers, so inits are serialised while plans and applies run in parallel.
 Within one run, a stack is initialised at most once: the scheduler may init it ahead of time (init
-needs no upstream state), and the stack's own step then reuses that result, success or failure.
+needs no upstream state), and the stack's own step then reuses that result, success or failure. The
+output of an init run ahead is shown when the stack's turn comes, so a stack that ends up skipped or
+blocked prints nothing.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ class StackFailed(AiinvError):
 
 
 @dataclass
+class _InitRecord:
+    error: StackFailed | None
+    held: list[str]
+    """Output of an init run ahead of the stack's turn, not shown yet."""
+
+
+@dataclass
 class Context:
     env: str
     stacks: Mapping[str, Stack]
@@ -50,7 +59,7 @@ class Context:
     flags: tf.Flags
     tool_id: str
     """Identifies the Terraform in use; a different one re-runs init."""
-    _inits: dict[str, StackFailed | None] = field(default_factory=dict, repr=False)
+    _inits: dict[str, _InitRecord] = field(default_factory=dict, repr=False)
     _init_locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -69,26 +78,39 @@ class Context:
             "CHECKPOINT_DISABLE": "1",  # no upgrade check calls home from automation
         }
 
-    def tf(self, stack: str, argv: list[str], *, echo: bool = True) -> Result:
-        sink = (lambda line: self.console.stack_line(stack, line)) if echo else None
+    def tf(self, stack: str, argv: list[str], *, echo: bool = True, hold: list[str] | None = None) -> Result:
+        """Run Terraform in the stack's directory; its lines are shown (`echo`) or kept in `hold`."""
+        if hold is not None:
+            sink = hold.append
+        else:
+            sink = (lambda line: self.console.stack_line(stack, line)) if echo else None
         return self.runner.run(argv, cwd=self.stacks[stack].directory, env=self.process_env(), on_line=sink)
 
 
-def ensure_init(ctx: Context, name: str) -> None:
-    """Initialise `name` once per run; a second call returns (or re-raises) the first one's result."""
+def ensure_init(ctx: Context, name: str, *, ahead: bool = False) -> None:
+    """Initialise `name` once per run; later calls return (or re-raise) the first one's result.
+
+    `ahead`: an init before the stack's turn; its output is held until a call without `ahead`.
+    """
     with ctx.init_lock(name):
-        if name not in ctx._inits:
+        record = ctx._inits.get(name)
+        if record is None:
+            held: list[str] = []
             try:
-                _init(ctx, name)
-                ctx._inits[name] = None
+                _init(ctx, name, hold=held if ahead else None)
+                record = _InitRecord(None, held)
             except StackFailed as exc:
-                ctx._inits[name] = exc
-        error = ctx._inits[name]
-    if error is not None:
-        raise error
+                record = _InitRecord(exc, held)
+            ctx._inits[name] = record
+        if not ahead:
+            for line in record.held:
+                ctx.console.stack_line(name, line)
+            record.held.clear()
+    if record.error is not None:
+        raise record.error
 
 
-def _init(ctx: Context, name: str) -> None:
+def _init(ctx: Context, name: str, *, hold: list[str] | None = None) -> None:
     stack = ctx.stacks[name]
     stamp = stack.directory / ".terraform" / "aiinv-init"
     wanted = f"{stack.config_digest()} {ctx.tool_id}"
@@ -97,7 +119,7 @@ def _init(ctx: Context, name: str) -> None:
     # Only provider installs write to the shared cache; a stack of built-ins needs no lock.
     needs_cache = bool(stack.config().get("terraform", {}).get("required_providers"))
     with _plugin_cache_lock() if needs_cache else nullcontext():
-        result = ctx.tf(name, tf.init(ctx.flags))
+        result = ctx.tf(name, tf.init(ctx.flags), hold=hold)
     if result.returncode != 0:
         raise failure(name, "init", result)
     stamp.parent.mkdir(exist_ok=True)
