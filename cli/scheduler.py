@@ -19,6 +19,7 @@ Independent stacks keep running when another one fails.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -47,13 +48,15 @@ def run_graph(
 ) -> dict[str, Outcome]:
     """Outcome per stack in `order`. `waits_for` maps a stack to the stacks that must finish first;
     `reads` says which upstream outputs each stack reads; `prepare` is optional work a stack can do
-    before its upstream is done (it must not raise; its result is the stack's own business)."""
+    before its upstream is done (its result is the stack's own business; its time counts in the
+    stack's duration when the stack runs)."""
     workers = max(1, parallelism)
     results: dict[str, Outcome] = {}
     pending = list(order)
     running: dict[Future, str] = {}
     preparing: dict[Future, str] = {}
     prepared: set[str] = set()
+    prepare_seconds: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stack") as pool:
         while pending or running or preparing:
             for name in list(pending):
@@ -75,15 +78,16 @@ def run_graph(
                 ahead = next((n for n in pending if n not in prepared), None)
                 if ahead is not None:
                     prepared.add(ahead)
-                    preparing[pool.submit(prepare, ahead)] = ahead
+                    preparing[pool.submit(_prepare_timed, prepare, ahead)] = ahead
             if running or preparing:
                 done, _ = wait([*running, *preparing], timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
                     if future in preparing:
-                        preparing.pop(future)
+                        prepare_seconds[preparing.pop(future)] = future.result()
                     else:
                         name = running.pop(future)
                         results[name] = future.result()
+                        results[name].duration += prepare_seconds.get(name, 0.0)
     return {name: results[name] for name in order}
 
 
@@ -103,6 +107,14 @@ def _reads_a_change(up: Outcome, reads: Mapping[str, frozenset[str]] | None) -> 
     if reads is None or not up.changed_outputs:
         return True  # nothing known about what is read or what changes: wait, to be safe
     return bool(reads.get(up.stack, frozenset()) & set(up.changed_outputs))
+
+
+def _prepare_timed(prepare: Prepare, name: str) -> float:
+    """Seconds spent; a failure is left for the stack's own step to meet and report."""
+    start = time.monotonic()
+    with contextlib.suppress(Exception):
+        prepare(name)
+    return time.monotonic() - start
 
 
 def _timed(task: Task, name: str) -> Outcome:

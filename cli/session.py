@@ -5,7 +5,6 @@ Terraform.
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from cli import graph as graphs
 from cli import terraform as tf
 from cli.console import Console, use_color
-from cli.errors import AiinvError, Interrupted, UsageError
+from cli.errors import Interrupted, UsageError
 from cli.manifest import Stack, load_stacks
 from cli.outcome import Outcome, Status
 from cli.reads import output_reads
@@ -93,11 +92,6 @@ class Session:
                     return Outcome(name, Status.INTERRUPTED, "interrupted; Terraform released its lock")
                 raise
 
-        def init_ahead(name: str) -> None:
-            # The stack's own step re-raises a failed init with the stack's outcome.
-            with contextlib.suppress(AiinvError):
-                ensure_init(self.ctx, name, ahead=True)
-
         with forward_interrupts(self.runner):
             outcomes = run_graph(
                 order,
@@ -106,7 +100,7 @@ class Session:
                 parallelism=self.request.parallelism,
                 interrupted=self.runner.interrupted,
                 reads=output_reads(self.stacks),
-                prepare=init_ahead,
+                prepare=lambda name: ensure_init(self.ctx, name, ahead=True),
             )
         return outcomes
 
