@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import signal
@@ -112,6 +113,33 @@ def test_bootstrap_plan_apply_output_replan_destroy(workspace: Workspace) -> Non
     assert "retained (still exists, no longer managed)" in gone.stdout
     assert "terraform_data.raw_bucket" in gone.stdout
     assert _lock_items(ws) == []
+
+
+def test_drift_exits_2_and_names_the_stack_whose_state_was_changed_outside_terraform(
+        workspace: Workspace) -> None:
+    ws = workspace
+    _bootstrap(ws)
+    _apply_all(ws)
+    clean = ws.run("drift", "--env", "dev")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+    # Built-in resources have no remote object to change, so change what the state records instead: the
+    # security stack's output, with the backend's digest kept consistent, as an edit outside Terraform.
+    bucket, key = f"{ws.project}-tfstate-dev-123456789012-eu-central-1", f"{ws.project}-security-dev/terraform.tfstate"
+    state = json.loads(ws.boto("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    state["serial"] += 1
+    state["outputs"]["name"]["value"]["revision"] = "changed outside terraform"
+    body = json.dumps(state).encode()
+    ws.boto("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    ws.boto("dynamodb").put_item(TableName=f"{ws.project}-tflock-dev", Item={
+        "LockID": {"S": f"{bucket}/{key}-md5"}, "Digest": {"S": hashlib.md5(body).hexdigest()}})
+
+    drifted = ws.run("drift", "--env", "dev")
+    assert drifted.returncode == 2, drifted.stdout + drifted.stderr
+    rows = {_short(line.split()[0]): line for line in drifted.stdout.splitlines()
+            if line.startswith(f"{ws.project}-") and "s " in line}
+    assert "resources changed outside Terraform" in rows["security"]
+    assert all("no changes" in row for name, row in rows.items() if name != "security"), rows
 
 
 def test_two_concurrent_applies_one_fails_on_the_lock_and_state_stays_intact(workspace: Workspace) -> None:
