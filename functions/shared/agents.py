@@ -38,8 +38,7 @@ class AgentsTable:
     name: str
 
     def enabled(self) -> list[AgentConfig]:
-        pages = client("dynamodb").get_paginator("scan").paginate(TableName=self.name)
-        agents = [AgentConfig.model_validate(dynamo.from_item(i)) for page in pages for i in page["Items"]]
+        agents = [AgentConfig.model_validate(i) for i in dynamo.read_all("scan", TableName=self.name)]
         return [agent for agent in agents if agent.enabled]
 
     def get(self, agent_id: str) -> AgentConfig | None:

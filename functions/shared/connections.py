@@ -38,17 +38,12 @@ class ConnectionsTable:
         return True
 
     def all(self) -> list[dict[str, Any]]:
-        pages = client("dynamodb").get_paginator("scan").paginate(TableName=self.name)
-        return [dynamo.from_item(item) for page in pages for item in page["Items"]]
+        return dynamo.read_all("scan", TableName=self.name)
 
     def of_user(self, user_id: str) -> list[dict[str, Any]]:
-        pages = (
-            client("dynamodb")
-            .get_paginator("scan")
-            .paginate(
-                TableName=self.name,
-                FilterExpression="user_id = :user",
-                ExpressionAttributeValues=dynamo.values(user=user_id),
-            )
+        return dynamo.read_all(
+            "scan",
+            TableName=self.name,
+            FilterExpression="user_id = :user",
+            ExpressionAttributeValues=dynamo.values(user=user_id),
         )
-        return [dynamo.from_item(item) for page in pages for item in page["Items"]]

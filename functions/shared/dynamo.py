@@ -1,4 +1,5 @@
-"""Conversion between plain Python values and DynamoDB attribute values (low-level client format)."""
+"""Conversion between plain Python values and DynamoDB attribute values (low-level client format), and
+reading every page of a query or scan in that form."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from functions.shared.aws import client
 
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -60,3 +63,15 @@ def values(**named: Any) -> dict[str, Any]:
 def is_conditional_failure(exc: Exception) -> bool:
     code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
     return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+def read_all(operation: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item a `query` or `scan` returns, across all pages, as plain Python values."""
+    pages = client("dynamodb").get_paginator(operation).paginate(**params)
+    return [from_item(item) for page in pages for item in page["Items"]]
+
+
+def count_all(operation: str, **params: Any) -> int:
+    """How many items a `query` or `scan` selects, across all pages."""
+    pages = client("dynamodb").get_paginator(operation).paginate(Select="COUNT", **params)
+    return sum(page["Count"] for page in pages)

@@ -28,8 +28,7 @@ class EntitiesTable:
     name: str
 
     def all(self) -> list[TrackedEntity]:
-        pages = client("dynamodb").get_paginator("scan").paginate(TableName=self.name)
-        return [TrackedEntity.model_validate(dynamo.from_item(item)) for page in pages for item in page["Items"]]
+        return [TrackedEntity.model_validate(item) for item in dynamo.read_all("scan", TableName=self.name)]
 
     def get(self, entity_id: str) -> TrackedEntity | None:
         response = client("dynamodb").get_item(TableName=self.name, Key=dynamo.to_item({"entity_id": entity_id}))

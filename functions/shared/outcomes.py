@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.shared import dynamo
-from functions.shared.aws import client
 
 
 @dataclass(frozen=True)
@@ -22,5 +21,4 @@ class OutcomesTable:
         }
 
     def all(self) -> list[dict[str, Any]]:
-        pages = client("dynamodb").get_paginator("scan").paginate(TableName=self.name)
-        return [dynamo.from_item(item) for page in pages for item in page["Items"]]
+        return dynamo.read_all("scan", TableName=self.name)

@@ -123,26 +123,23 @@ class ProposalsTable:
         return self._query("by-entity", "entity_id = :key", None, entity_id)
 
     def count_in_state(self, state: ProposalState) -> int:
-        paginator = client("dynamodb").get_paginator("query")
-        pages = paginator.paginate(
+        return dynamo.count_all(
+            "query",
             TableName=self.name,
             IndexName="by-state",
-            Select="COUNT",
             KeyConditionExpression="#state = :key",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues=dynamo.values(key=state.value),
         )
-        return sum(page["Count"] for page in pages)
 
     def involving(self, user_id: str) -> list[dict[str, Any]]:
         """Proposals created or decided by one user (a scan: used only for erasure)."""
-        paginator = client("dynamodb").get_paginator("scan")
-        pages = paginator.paginate(
+        return dynamo.read_all(
+            "scan",
             TableName=self.name,
             FilterExpression="created_by = :user OR decided_by = :user",
             ExpressionAttributeValues=dynamo.values(user=user_id),
         )
-        return [dynamo.from_item(item) for page in pages for item in page["Items"]]
 
     def replace_people(self, proposal: dict[str, Any], fields: dict[str, Any]) -> bool:
         """Overwrite identity fields, conditional on the version read; False when it changed meanwhile."""
@@ -170,5 +167,4 @@ class ProposalsTable:
         }
         if names:
             params["ExpressionAttributeNames"] = names
-        pages = client("dynamodb").get_paginator("query").paginate(**params)
-        return [dynamo.from_item(item) for page in pages for item in page["Items"]]
+        return dynamo.read_all("query", **params)

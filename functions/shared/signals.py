@@ -77,35 +77,33 @@ class SignalsTable:
 
     def mentions_between(self, entity_id: str, since: str, until: str) -> list[dict[str, Any]]:
         """Scored mentions of one entity published in [since, until]."""
-        paginator = client("dynamodb").get_paginator("query")
-        pages = paginator.paginate(
+        return dynamo.read_all(
+            "query",
             TableName=self.name,
             IndexName="by-entity",
             KeyConditionExpression="entity_id = :entity AND published_at BETWEEN :since AND :until",
             ExpressionAttributeValues=dynamo.values(entity=entity_id, since=since, until=until),
         )
-        return [dynamo.from_item(item) for page in pages for item in page["Items"]]
 
     def signal_ids_by_author(self, author_id: str) -> set[str]:
-        paginator = client("dynamodb").get_paginator("query")
-        pages = paginator.paginate(
+        items = dynamo.read_all(
+            "query",
             TableName=self.name,
             IndexName="by-author",
             KeyConditionExpression="author_id = :author",
             ExpressionAttributeValues=dynamo.values(author=author_id),
         )
-        return {dynamo.from_item(item)["signal_id"] for page in pages for item in page["Items"]}
+        return {item["signal_id"] for item in items}
 
     def items_of(self, signal_id: str) -> list[dict[str, Any]]:
         """The document and every mention item of one signal."""
-        paginator = client("dynamodb").get_paginator("query")
-        pages = paginator.paginate(
+        return dynamo.read_all(
+            "query",
             TableName=self.name,
             KeyConditionExpression="signal_id = :id",
             ExpressionAttributeValues=dynamo.values(id=signal_id),
             ConsistentRead=True,
         )
-        return [dynamo.from_item(item) for page in pages for item in page["Items"]]
 
     def delete(self, signal_id: str, facet: str) -> None:
         client("dynamodb").delete_item(
@@ -113,11 +111,9 @@ class SignalsTable:
         )
 
     def count_documents(self) -> int:
-        paginator = client("dynamodb").get_paginator("scan")
-        pages = paginator.paginate(
+        return dynamo.count_all(
+            "scan",
             TableName=self.name,
-            Select="COUNT",
             FilterExpression="facet = :doc",
             ExpressionAttributeValues=dynamo.values(doc=DOCUMENT),
         )
-        return sum(page["Count"] for page in pages)
