@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from modules.config import Naming, load_environment
+
 FIXTURE_APP = Path(__file__).resolve().parents[1] / "fixtures" / "fixture_app.py"
 AIINV = [sys.executable, "-m", "cli.main"]
 
@@ -72,6 +74,11 @@ class Workspace:
     def run(self, *args: str, timeout: float = 240, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run([*AIINV, *self.args(*args)], cwd=self.root, env={**self.env, **env}, text=True,
                               capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+
+    @property
+    def naming(self) -> Naming:
+        """Names of this workspace's dev environment (state bucket, lock table, state keys)."""
+        return Naming(load_environment("dev", project_name=self.project, env={}))
 
     def boto(self, service: str):
         import boto3

@@ -49,7 +49,7 @@ def _apply_all(ws: Workspace, **env: str) -> None:
 
 
 def _lock_items(ws: Workspace) -> list[dict]:
-    table = f"{ws.project}-tflock-dev"
+    table = ws.naming.state_lock_table()
     items = ws.boto("dynamodb").scan(TableName=table)["Items"]
     return [i for i in items if "Info" in i]
 
@@ -59,7 +59,7 @@ def test_bootstrap_plan_apply_output_replan_destroy(workspace: Workspace) -> Non
     _bootstrap(ws)
     again = ws.run("bootstrap", "--env", "dev")
     assert again.returncode == 0 and again.stdout.count("already existed") == 2
-    bucket = ws.boto("s3").get_bucket_versioning(Bucket=f"{ws.project}-tfstate-dev-123456789012-eu-central-1")
+    bucket = ws.boto("s3").get_bucket_versioning(Bucket=ws.naming.state_bucket())
     assert bucket["Status"] == "Enabled"
 
     # A never-applied graph: only the roots can be planned honestly; the rest is blocked (exit 3).
@@ -125,13 +125,13 @@ def test_drift_exits_2_and_names_the_stack_whose_state_was_changed_outside_terra
 
     # Built-in resources have no remote object to change, so change what the state records instead: the
     # security stack's output, with the backend's digest kept consistent, as an edit outside Terraform.
-    bucket, key = f"{ws.project}-tfstate-dev-123456789012-eu-central-1", f"{ws.project}-security-dev/terraform.tfstate"
+    bucket, key = ws.naming.state_bucket(), ws.naming.state_key("security")
     state = json.loads(ws.boto("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
     state["serial"] += 1
     state["outputs"]["name"]["value"]["revision"] = "changed outside terraform"
     body = json.dumps(state).encode()
     ws.boto("s3").put_object(Bucket=bucket, Key=key, Body=body)
-    ws.boto("dynamodb").put_item(TableName=f"{ws.project}-tflock-dev", Item={
+    ws.boto("dynamodb").put_item(TableName=ws.naming.state_lock_table(), Item={
         "LockID": {"S": f"{bucket}/{key}-md5"}, "Digest": {"S": hashlib.md5(body).hexdigest()}})
 
     drifted = ws.run("drift", "--env", "dev")

@@ -114,10 +114,10 @@ def test_an_idle_worker_prepares_waiting_stacks_one_at_a_time() -> None:
     assert events[:2] == [("task", "a"), ("prepare", "b")]
     assert [n for k, n in events if k == "task"] == chain
     assert peak["prepare"] == 1 and peak["all"] == 2
-    # A stack's duration includes the time it was prepared ahead (0.1 s here) and its own step.
-    assert out["a"].duration < out["b"].duration and all(out[n].duration >= 0.2 for n in prepared_names(events))
-    # Each stack is prepared at most once, and never after its own step started.
     prepared = [n for k, n in events if k == "prepare"]
+    # A stack's duration includes the time it was prepared ahead (0.1 s here) and its own step.
+    assert out["a"].duration < out["b"].duration and all(out[n].duration >= 0.2 for n in prepared)
+    # Each stack is prepared at most once, and never after its own step started.
     assert len(prepared) == len(set(prepared)) and prepared[0] == "b"
     for name in prepared:
         assert events.index(("prepare", name)) < events.index(("task", name))
@@ -131,6 +131,3 @@ def test_nothing_is_prepared_when_only_one_worker_may_run() -> None:
     )
     assert prepared == [] and {o.status for o in out.values()} == {Status.APPLIED}
 
-
-def prepared_names(events: list[tuple[str, str]]) -> list[str]:
-    return [n for k, n in events if k == "prepare"]
