@@ -3,6 +3,7 @@ against the fixture app (built-in Terraform resources only) with its state on th
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -18,6 +19,16 @@ from modules.config import Naming, load_environment
 
 FIXTURE_APP = Path(__file__).resolve().parents[1] / "fixtures" / "fixture_app.py"
 AIINV = [sys.executable, "-m", "cli.main"]
+
+
+def fake_synth(root: Path, env: str, names: dict[str, list[str]]) -> None:
+    """A synthesized tree as cdktf writes it (manifest + one config per stack)."""
+    stacks = {}
+    for name, deps in names.items():
+        (root / "cdktf.out" / env / "stacks" / name).mkdir(parents=True)
+        (root / "cdktf.out" / env / "stacks" / name / "cdk.tf.json").write_text("{}")
+        stacks[name] = {"name": name, "dependencies": deps, "workingDirectory": f"stacks/{name}"}
+    (root / "cdktf.out" / env / "manifest.json").write_text(json.dumps({"stacks": stacks}))
 
 
 def _free_port() -> int:

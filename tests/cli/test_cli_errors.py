@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from cli.errors import ExitCode
 from cli.main import app
+from tests.cli.conftest import fake_synth
 
 
 @pytest.fixture
@@ -63,21 +64,11 @@ def test_unknown_option_exits_with_the_usage_code_not_the_changes_code(cli) -> N
     assert result.exit_code == ExitCode.USAGE
 
 
-def _fake_synth(root: Path, env: str, names: dict[str, list[str]]) -> None:
-    """A synthesized tree as cdktf writes it (manifest + one config per stack)."""
-    stacks = {}
-    for name, deps in names.items():
-        (root / "cdktf.out" / env / "stacks" / name).mkdir(parents=True)
-        (root / "cdktf.out" / env / "stacks" / name / "cdk.tf.json").write_text("{}")
-        stacks[name] = {"name": name, "dependencies": deps, "workingDirectory": f"stacks/{name}"}
-    (root / "cdktf.out" / env / "manifest.json").write_text(json.dumps({"stacks": stacks}))
-
-
 NAMES = {"ai-investment-security-dev": [], "ai-investment-data-dev": ["ai-investment-security-dev"]}
 
 
 def test_list_prints_deploy_order_with_dependencies(cli, tmp_path) -> None:
-    _fake_synth(tmp_path, "dev", NAMES)
+    fake_synth(tmp_path, "dev", NAMES)
     result = cli("list", "--env", "dev")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
@@ -87,7 +78,7 @@ def test_list_prints_deploy_order_with_dependencies(cli, tmp_path) -> None:
 
 
 def test_unknown_stack_is_one_line_listing_valid_stacks(cli, tmp_path) -> None:
-    _fake_synth(tmp_path, "dev", NAMES)
+    fake_synth(tmp_path, "dev", NAMES)
     result = cli("plan", "--env", "dev", "--skip-synth", "--stack", "nope")
     assert result.exit_code == ExitCode.USAGE
     assert _one_line_error(result) == ("error: unknown stack 'nope'; valid stacks: security, data "
@@ -95,7 +86,7 @@ def test_unknown_stack_is_one_line_listing_valid_stacks(cli, tmp_path) -> None:
 
 
 def test_cycle_in_manifest_is_one_line(cli, tmp_path) -> None:
-    _fake_synth(tmp_path, "dev", {"ai-investment-a-dev": ["ai-investment-b-dev"],
+    fake_synth(tmp_path, "dev", {"ai-investment-a-dev": ["ai-investment-b-dev"],
                                   "ai-investment-b-dev": ["ai-investment-a-dev"]})
     result = cli("list", "--env", "dev")
     assert result.exit_code == ExitCode.ERROR
@@ -103,14 +94,14 @@ def test_cycle_in_manifest_is_one_line(cli, tmp_path) -> None:
 
 
 def test_prod_apply_without_a_terminal_refuses_instead_of_hanging(cli, tmp_path) -> None:
-    _fake_synth(tmp_path, "prod", {"ai-investment-security-prod": []})
+    fake_synth(tmp_path, "prod", {"ai-investment-security-prod": []})
     result = cli("apply", "--env", "prod", "--skip-synth")
     assert result.exit_code == ExitCode.ERROR
     assert "needs confirmation and there is no terminal to ask; pass --auto-approve" in _one_line_error(result)
 
 
 def test_prod_destroy_needs_the_extra_confirmation_even_with_auto_approve(cli, tmp_path) -> None:
-    _fake_synth(tmp_path, "prod", {"ai-investment-security-prod": []})
+    fake_synth(tmp_path, "prod", {"ai-investment-security-prod": []})
     result = cli("destroy", "--env", "prod", "--skip-synth", "--auto-approve")
     assert result.exit_code == ExitCode.ERROR
     assert "pass --confirm-env prod" in _one_line_error(result)
@@ -119,14 +110,14 @@ def test_prod_destroy_needs_the_extra_confirmation_even_with_auto_approve(cli, t
 
 
 def test_destroy_refuses_to_leave_dependents_behind(cli, tmp_path) -> None:
-    _fake_synth(tmp_path, "dev", NAMES)
+    fake_synth(tmp_path, "dev", NAMES)
     result = cli("destroy", "--env", "dev", "--skip-synth", "--stack", "security", "--auto-approve")
     assert result.exit_code == ExitCode.ERROR
     assert "would break its dependents ai-investment-data-dev" in _one_line_error(result)
 
 
 def test_apply_refuses_a_missing_plan_bundle(cli, tmp_path) -> None:
-    _fake_synth(tmp_path, "dev", NAMES)
+    fake_synth(tmp_path, "dev", NAMES)
     result = cli("apply", "--env", "dev", "--skip-synth", "--plan", "plans/dev")
     assert result.exit_code == ExitCode.ERROR
     assert "no readable plan bundle at plans/dev/report.json" in _one_line_error(result)
@@ -139,7 +130,7 @@ def _bundle(tmp_path: Path, stacks: dict) -> None:
 
 
 def test_apply_refuses_a_stale_plan(cli, tmp_path) -> None:
-    _fake_synth(tmp_path, "dev", NAMES)
+    fake_synth(tmp_path, "dev", NAMES)
     entry = {"status": "changes", "detail": "", "blocked_by": "", "plan": None, "config_sha256": "old",
              "changes": {}}
     _bundle(tmp_path, dict.fromkeys(NAMES, entry))
@@ -149,7 +140,7 @@ def test_apply_refuses_a_stale_plan(cli, tmp_path) -> None:
 
 
 def test_apply_refuses_a_partial_plan(cli, tmp_path) -> None:
-    _fake_synth(tmp_path, "dev", NAMES)
+    fake_synth(tmp_path, "dev", NAMES)
     _bundle(tmp_path, {"ai-investment-security-dev": {"status": "failed", "detail": "boom", "plan": None}})
     result = cli("apply", "--env", "dev", "--skip-synth", "--plan", "plans/dev")
     assert "partial: ai-investment-security-dev was failed (boom)" in _one_line_error(result)
