@@ -1,5 +1,5 @@
-"""A moto_server on 127.0.0.1 for the session, and a per-test workspace that drives the real `aiinv`
-against the fixture app (built-in Terraform resources only) with its state on that server."""
+"""A moto_server on 127.0.0.1 for the session (`tests/cli/emulator.py`), and a per-test workspace that drives
+the real `aiinv` against the fixture app (built-in Terraform resources only) with its state on that server."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import pytest
 
 from modules.config import Naming, load_environment
 
-FIXTURE_APP = Path(__file__).resolve().parents[1] / "fixtures" / "fixture_app.py"
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE_APP = REPO / "tests" / "fixtures" / "fixture_app.py"
 AIINV = [sys.executable, "-m", "cli.main"]
 
 
@@ -42,8 +43,8 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, "-m", "tests.cli.emulator", "-H", "127.0.0.1", "-p", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -105,6 +106,6 @@ def workspace(tmp_path: Path, moto_endpoint: str, plugin_cache: Path) -> Workspa
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-central-1",
         "AWS_ENDPOINT_URL": moto_endpoint, "AIINV_FIXTURE_ENDPOINT": moto_endpoint,
         "AIINV_APP": f"{FIXTURE_APP}:build_app", "AIINV_PLUGIN_CACHE": str(plugin_cache), "CI": "true",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "PYTHONPATH": str(REPO),
     })
     return Workspace(tmp_path, env, f"t{uuid.uuid4().hex[:10]}")

@@ -13,15 +13,9 @@ import pytest
 
 from tests.cli.conftest import Workspace
 
-# One rerun, and only for one emulator artefact: under load moto_server now and then answers a request
-# so late that the AWS SDK inside Terraform retries it (seen in TF_LOG as "retrying request ..., attempt
-# 2"). When that request is the conditional PutItem of the state lock, which moto had already applied,
-# the retry fails its condition and Terraform reports its own, fresh lock as "locked by another run".
-# Every other failure fails the run at once.
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.xdist_group("aiinv-e2e"),
-    pytest.mark.flaky(reruns=1, only_rerun=["locked by another run"]),
 ]
 
 
