@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from cli.errors import AiinvError
 
@@ -21,6 +23,8 @@ class Check:
 
 def run_checks(config: object | None) -> list[Check]:
     checks = [_node(), _terraform()]
+    if (cli_config := _cli_config()) is not None:
+        checks.append(cli_config)
     checks.append(_credentials(config))
     if config is not None:
         checks.append(_backend(config))
@@ -62,6 +66,21 @@ def _terraform() -> Check:
             "set AIINV_TERRAFORM to a working terraform or tofu",
         )
     return Check("Terraform", True, f"{version} ({describe(command)})")
+
+
+def _cli_config() -> Check | None:
+    """A named but missing CLI configuration file makes Terraform print a warning in every stack's log."""
+    path = os.environ.get("TF_CLI_CONFIG_FILE")
+    if not path:
+        return None
+    if Path(path).is_file():
+        return Check("Terraform CLI config", True, path)
+    return Check(
+        "Terraform CLI config",
+        True,
+        f"TF_CLI_CONFIG_FILE={path} does not exist (Terraform warns about it on every run)",
+        "create the file or unset TF_CLI_CONFIG_FILE",
+    )
 
 
 def _credentials(config: object | None) -> Check:

@@ -13,7 +13,8 @@ from cli.main import app
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path):
     for var in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_PROFILE",
-                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AIINV_TERRAFORM"):
+                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AIINV_TERRAFORM",
+                "TF_CLI_CONFIG_FILE"):
         monkeypatch.delenv(var, raising=False)
     # No shared files, no instance metadata: only what a test sets.
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
@@ -84,3 +85,19 @@ def test_a_broken_terraform_is_reported_with_the_fix(clean_env, tmp_path) -> Non
     assert code == ExitCode.ERROR
     assert rows["Terraform"] == (f"MISSING {broken} did not report a version "
                                  "-> set AIINV_TERRAFORM to a working terraform or tofu")
+
+
+def test_a_missing_terraform_cli_config_is_named_with_its_fix(clean_env, tmp_path) -> None:
+    _credentials(clean_env)
+    clean_env.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "missing.tfrc"))
+    with mock_aws():
+        _, rows = _doctor()
+    assert rows["Terraform CLI config"] == (
+        f"ok TF_CLI_CONFIG_FILE={tmp_path / 'missing.tfrc'} does not exist (Terraform warns about it on every run)"
+        " -> create the file or unset TF_CLI_CONFIG_FILE"
+    )
+
+    (tmp_path / "missing.tfrc").write_text("")
+    with mock_aws():
+        _, rows = _doctor()
+    assert rows["Terraform CLI config"] == f"ok {tmp_path / 'missing.tfrc'}"
