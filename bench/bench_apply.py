@@ -1,6 +1,6 @@
 """`aiinv apply` over every stack of the fixture app vs. a shell script of terraform init + apply per stack.
 
-Everything runs against a moto_server on 127.0.0.1 (state in S3, locks in DynamoDB). Each measured run
+Everything runs against the tests' moto_server on 127.0.0.1 (state in S3, locks in DynamoDB). Each measured run
 gets its own project name, so each starts from empty state; synth and bootstrap are not timed (the
 shell script does not synthesize either). One warm-up round is not counted; the order of the
 contenders rotates from round to round. Prints the wall times and the ratios of the medians:
@@ -36,8 +36,10 @@ def free_port() -> int:
 
 def start_moto() -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The tests' emulator: moto_server that answers a retried request it already carried out with its
+    # first answer, so a lost answer to a lock write cannot abort a run (tests/support/emulator.py).
+    proc = subprocess.Popen([sys.executable, "-m", "tests.support.emulator", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
@@ -48,9 +50,16 @@ def start_moto() -> tuple[subprocess.Popen, str]:
     raise SystemExit("moto_server did not start")
 
 
+def checked(command: list[str], **kwargs: object) -> None:
+    """Run a contender's command; if it fails, stop with its last lines instead of a bare exit status."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
+        raise SystemExit(f"{' '.join(command[:6])} ... failed (exit {done.returncode}):\n{tail}")
+
+
 def aiinv(env: dict, cwd: Path, *args: str) -> None:
-    subprocess.run([*AIINV, *args], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    checked([*AIINV, *args], cwd=cwd, env=env)
 
 
 def prepared(base_env: dict) -> tuple[Path, dict, str]:
@@ -72,10 +81,10 @@ def shell_baseline(base_env: dict, terraform: str) -> float:
     script = ["set -e"]
     for name in deploy_order(cwd):
         d = cwd / "cdktf.out" / "dev" / "stacks" / name
-        script += [f"{terraform} -chdir={d} init -input=false -no-color >/dev/null 2>&1",
-                   f"{terraform} -chdir={d} apply -input=false -no-color -auto-approve >/dev/null 2>&1"]
+        script += [f"{terraform} -chdir={d} init -input=false -no-color",
+                   f"{terraform} -chdir={d} apply -input=false -no-color -auto-approve"]
     start = time.perf_counter()
-    subprocess.run(["bash", "-c", "\n".join(script)], env=env, check=True)
+    checked(["bash", "-c", "\n".join(script)], env=env)
     elapsed = time.perf_counter() - start
     shutil.rmtree(cwd, ignore_errors=True)
     return elapsed

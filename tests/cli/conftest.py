@@ -1,4 +1,4 @@
-"""A moto_server on 127.0.0.1 for the session (`tests/cli/emulator.py`), and a per-test workspace that drives
+"""A moto_server on 127.0.0.1 for the session (`tests/support/emulator.py`), and a per-test workspace that drives
 the real `aiinv` against the fixture app (built-in Terraform resources only) with its state on that server."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.cli.emulator", "-H", "127.0.0.1", "-p", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "tests.support.emulator", "-H", "127.0.0.1", "-p", str(port)],
                                 stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

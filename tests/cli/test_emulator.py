@@ -10,7 +10,7 @@ from moto import mock_aws
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.test import Client
 
-from tests.cli.emulator import ReplayRetries
+from tests.support.emulator import ReplayRetries
 
 # Terraform's state lock: a conditional PutItem.
 LOCK = {"TableName": "locks",

@@ -1,5 +1,5 @@
-"""moto_server for the end-to-end tests, with one addition: a request the emulator already carried out is not
-carried out a second time when the client retries it.
+"""moto_server for the end-to-end tests and the apply benchmark, with one addition: a request the emulator
+already carried out is not carried out a second time when the client retries it.
 
 Under load the Terraform S3 backend now and then loses the emulator's answer to a request the emulator has
 already applied (TF_LOG: no response logged for attempt 1, "retrying request DynamoDB/PutItem, attempt 2" a
@@ -9,7 +9,7 @@ reports its own lock as held by another run. AWS SDKs send the same `amz-sdk-inv
 of one operation, so a retry can be answered with the first attempt's answer, as if it had arrived. Only
 successful answers are replayed; a retry of anything else runs again, as it would against AWS.
 
-Run as `python -m tests.cli.emulator -H 127.0.0.1 -p PORT`.
+Run as `python -m tests.support.emulator -H 127.0.0.1 -p PORT`.
 """
 
 from __future__ import annotations
