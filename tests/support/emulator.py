@@ -93,7 +93,8 @@ class ReplayRetries:
             return [body]
         finally:
             with self._lock:
-                self._running.pop(invocation, None)
+                if self._running.get(invocation) is done:  # a retry that ran again may have registered its own
+                    del self._running[invocation]
             done.set()
 
 
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it, as moto_server does
+
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
