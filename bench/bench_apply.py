@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,27 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "fixture_app.py"
 AIINV = [sys.executable, "-m", "cli.main"]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_moto() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    # The tests' emulator: moto_server that answers a retried request it already carried out with its
-    # first answer, so a lost answer to a lock write cannot abort a run (tests/support/emulator.py).
-    proc = subprocess.Popen([sys.executable, "-m", "tests.support.emulator", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("moto_server did not start")
+sys.path.insert(0, str(ROOT))
+from tests.support import emulator  # noqa: E402  (the repository root is not an installed package)
 
 
 def checked(command: list[str], **kwargs: object) -> None:
@@ -107,7 +87,9 @@ def main() -> None:
     terraform = shutil.which("terraform") or shutil.which("tofu")
     if terraform is None:
         raise SystemExit("the shell baseline needs terraform or tofu on PATH")
-    moto, endpoint = start_moto()
+    # The tests' emulator: moto_server that answers a retried request it already carried out with its
+    # first answer, so a lost answer to a lock write cannot abort a run.
+    moto, endpoint = emulator.start()
     cache = tempfile.mkdtemp(prefix="aiinv-bench-cache-")
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
            "AWS_DEFAULT_REGION": "eu-central-1", "AWS_ENDPOINT_URL": endpoint, "AIINV_FIXTURE_ENDPOINT": endpoint,

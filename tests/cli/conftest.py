@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from modules.config import Naming, load_environment
+from tests.support import emulator
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_APP = REPO / "tests" / "fixtures" / "fixture_app.py"
@@ -32,30 +31,14 @@ def fake_synth(root: Path, env: str, names: dict[str, list[str]]) -> None:
     (root / "cdktf.out" / env / "manifest.json").write_text(json.dumps({"stacks": stacks}))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory: pytest.TempPathFactory):
-    port = _free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.support.emulator", "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail(f"moto_server did not start: {log.read_text()}")
+            proc, endpoint = emulator.start(out)
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}: {log.read_text()}")
     yield endpoint
     proc.terminate()
     proc.wait(10)

@@ -9,22 +9,23 @@ reports its own lock as held by another run. AWS SDKs send the same `amz-sdk-inv
 of one operation, so a retry can be answered with the first attempt's answer, as if it had arrived. Only
 successful answers are replayed; a retry of anything else runs again, as it would against AWS.
 
-Run as `python -m tests.support.emulator -H 127.0.0.1 -p PORT`.
+Run as `python -m tests.support.emulator -H 127.0.0.1 -p PORT`, or in the background with `start()`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
+import subprocess
 import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import run_simple
 from werkzeug.wsgi import get_input_stream
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -33,6 +34,7 @@ Answer = tuple[str, list[tuple[str, str]], bytes, float]  # status, headers, bod
 INVOCATION = "HTTP_AMZ_SDK_INVOCATION_ID"
 ATTEMPT = "HTTP_AMZ_SDK_REQUEST"  # "attempt=2; max=5"
 REMEMBERED = 10_000  # answers kept; the e2e suite makes a few thousand requests per server
+REPO = Path(__file__).resolve().parents[2]
 
 
 class ReplayRetries:
@@ -43,14 +45,14 @@ class ReplayRetries:
         self._log = log
         self._lock = threading.Lock()
         self._answers: OrderedDict[str, Answer] = OrderedDict()
-        self._running: dict[str, threading.Event] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         invocation = environ.get(INVOCATION)
         if not invocation:
             return self._app(environ, start_response)
         if not environ.get(ATTEMPT, "attempt=1").startswith("attempt=1"):
-            answer = self._previous(invocation)
+            with self._lock:
+                answer = self._answers.get(invocation)
             if answer is not None:
                 get_input_stream(environ).read()  # the body (Content-Length), so the connection closes cleanly
                 status, headers, body, answered = answer
@@ -60,42 +62,25 @@ class ReplayRetries:
                 return [body]
         return self._run(invocation, environ, start_response)
 
-    def _previous(self, invocation: str) -> Answer | None:
-        with self._lock:
-            running = self._running.get(invocation)
-        if running is not None:
-            running.wait(30)  # the first attempt is still being answered: wait for its answer
-        with self._lock:
-            return self._answers.get(invocation)
-
     def _run(self, invocation: str, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        done = threading.Event()
-        with self._lock:
-            self._running[invocation] = done
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            captured.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        result = self._app(environ, capture)
         try:
-            captured: dict[str, Any] = {}
-
-            def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
-                captured.update(status=status, headers=headers)
-                return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
-
-            result = self._app(environ, capture)
-            try:
-                body = b"".join(result)
-            finally:
-                if hasattr(result, "close"):
-                    result.close()
-            if captured.get("status", "").startswith("2"):
-                with self._lock:
-                    self._answers[invocation] = (captured["status"], list(captured["headers"]), body, time.monotonic())
-                    while len(self._answers) > REMEMBERED:
-                        self._answers.popitem(last=False)
-            return [body]
+            body = b"".join(result)
         finally:
+            if hasattr(result, "close"):
+                result.close()
+        if captured["status"].startswith("2"):
             with self._lock:
-                if self._running.get(invocation) is done:  # a retry that ran again may have registered its own
-                    del self._running[invocation]
-            done.set()
+                self._answers[invocation] = (captured["status"], list(captured["headers"]), body, time.monotonic())
+                while len(self._answers) > REMEMBERED:
+                    self._answers.popitem(last=False)
+        return [body]
 
 
 def _describe(environ: dict[str, Any]) -> str:
@@ -103,7 +88,30 @@ def _describe(environ: dict[str, Any]) -> str:
     return target or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
 
 
+def start(log: IO[str] | None = None, timeout: float = 30) -> tuple[subprocess.Popen, str]:
+    """The emulator in its own process on a free port of 127.0.0.1, once it accepts connections: the process
+    and its endpoint. Its output goes to `log` (or nowhere); RuntimeError if it does not start in time."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    output = log if log is not None else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", __name__, "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=output, stderr=subprocess.STDOUT, cwd=REPO)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"the emulator did not accept connections on port {port} within {timeout:.0f} s")
+
+
 def main(argv: list[str] | None = None) -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import run_simple
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
