@@ -81,6 +81,7 @@ def _request(
     no_color: bool = False,
     lock_timeout: str = "0s",
     skip_synth: bool = False,
+    force_synth: bool = False,
 ):
     from cli.session import Request
 
@@ -93,19 +94,29 @@ def _request(
         no_color=no_color,
         lock_timeout=lock_timeout,
         skip_synth=skip_synth,
+        force_synth=force_synth,
     )
 
 
 @app.command()
 @boundary
-def synth(env: opt.Env, project_name: opt.ProjectName = None) -> None:
-    """Synthesize every stack of ENV into cdktf.out/ENV (manifest.json + stacks/<name>/cdk.tf.json)."""
-    from cli.session import load_config
-    from cli.synth import synthesize
+def synth(env: opt.Envs, project_name: opt.ProjectName = None, force_synth: opt.ForceSynth = False) -> None:
+    """Synthesize every stack of ENV into cdktf.out/ENV (manifest.json + stacks/<name>/cdk.tf.json).
 
-    config = load_config(env, project_name)
-    target = synthesize(config, env=env)
-    typer.echo(f"synthesized {env} into {target}")
+    Reuses the output when nothing it is made from changed since it was written.
+    """
+    from cli.layout import env_dir
+    from cli.session import load_config
+    from cli.synth import synthesize_many
+
+    configs = {name: load_config(name, project_name) for name in dict.fromkeys(env)}
+    for name, result in synthesize_many(configs, force=force_synth).items():
+        link = env_dir(name)
+        if result.reused:
+            typer.echo(f"reused {link} for {name} (inputs unchanged since its synth)")
+        else:
+            typer.echo(f"synthesized {name} into {link}")
+        result.snapshot.close()
 
 
 @app.command("list")
@@ -159,6 +170,7 @@ def plan(
     lock_timeout: opt.LockTimeout = "0s",
     no_color: opt.NoColor = False,
     skip_synth: opt.SkipSynth = False,
+    force_synth: opt.ForceSynth = False,
 ) -> int:
     """Synthesize once, then plan each selected stack in dependency order and save the plans.
 
@@ -167,8 +179,10 @@ def plan(
     from cli import layout, workflows
     from cli.session import open_session
 
-    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
-    return workflows.plan(open_session(request), out or layout.default_plan_dir(env))
+    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
+                       force_synth)
+    with open_session(request) as session:
+        return workflows.plan(session, out or layout.default_plan_dir(env))
 
 
 @app.command()
@@ -184,13 +198,16 @@ def apply(
     lock_timeout: opt.LockTimeout = "0s",
     no_color: opt.NoColor = False,
     skip_synth: opt.SkipSynth = False,
+    force_synth: opt.ForceSynth = False,
 ) -> int:
     """Apply the selected stacks in dependency order; with --plan, exactly the reviewed plans."""
     from cli import workflows
     from cli.session import open_session
 
-    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
-    return workflows.apply(open_session(request), plan_dir=plan, auto_approve=auto_approve)
+    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
+                       force_synth)
+    with open_session(request) as session:
+        return workflows.apply(session, plan_dir=plan, auto_approve=auto_approve)
 
 
 @app.command()
@@ -207,16 +224,18 @@ def destroy(
     lock_timeout: opt.LockTimeout = "0s",
     no_color: opt.NoColor = False,
     skip_synth: opt.SkipSynth = False,
+    force_synth: opt.ForceSynth = False,
 ) -> int:
     """Destroy the selected stacks, dependents first. Retained data (buckets, tables) stays and is listed."""
     from cli import destroy as destroying
     from cli.session import open_session
 
-    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
-    session = open_session(request)
-    destroying.check_dependents(session, include_dependents=include_dependents)
-    destroying.confirm_destroy(session, auto_approve=auto_approve, confirm_env=confirm_env)
-    return destroying.destroy(session)
+    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
+                       force_synth)
+    with open_session(request) as session:
+        destroying.check_dependents(session, include_dependents=include_dependents)
+        destroying.confirm_destroy(session, auto_approve=auto_approve, confirm_env=confirm_env)
+        return destroying.destroy(session)
 
 
 @app.command()
@@ -233,7 +252,8 @@ def output(
     from cli.session import open_session
 
     request = _request(env, project_name, [stack] if stack else None, no_color=no_color, skip_synth=True)
-    workflows.output(open_session(request, synth=False), as_json=json_out)
+    with open_session(request, synth=False) as session:
+        workflows.output(session, as_json=json_out)
 
 
 @app.command()
@@ -247,13 +267,16 @@ def drift(
     lock_timeout: opt.LockTimeout = "0s",
     no_color: opt.NoColor = False,
     skip_synth: opt.SkipSynth = False,
+    force_synth: opt.ForceSynth = False,
 ) -> int:
     """Refresh-only plan across stacks. Exit 2 when anything drifted, 0 when not."""
     from cli import workflows
     from cli.session import open_session
 
-    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
-    return workflows.drift(open_session(request))
+    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
+                       force_synth)
+    with open_session(request) as session:
+        return workflows.drift(session)
 
 
 @app.command()

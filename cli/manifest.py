@@ -33,8 +33,12 @@ def load_stacks(env: str) -> dict[str, Stack]:
     """Stacks of `env` keyed by name, as the last `aiinv synth --env env` wrote them."""
     path = layout.manifest_path(env)
     if not path.is_file():
-        raise NotSynthesizedError(f"no synthesized stacks for '{env}'; run `aiinv synth --env {env}` first")
+        raise not_synthesized(env)
     return read_manifest(path)
+
+
+def not_synthesized(env: str) -> NotSynthesizedError:
+    return NotSynthesizedError(f"no synthesized stacks for '{env}'; run `aiinv synth --env {env}` first")
 
 
 def read_manifest(path: Path) -> dict[str, Stack]:

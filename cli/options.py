@@ -46,6 +46,17 @@ LockTimeout = Annotated[
     str,
     typer.Option("--lock-timeout", help="How long to wait for another run's state lock, e.g. 0s, 30s, 5m."),
 ]
+Envs = Annotated[
+    list[str],
+    typer.Option(
+        "--env", "-e", help="Environment: dev, staging or prod. Repeatable: one provider import for all.",
+        envvar="AIINV_ENV", show_envvar=True,
+    ),
+]
+ForceSynth = Annotated[
+    bool,
+    typer.Option("--force-synth", help="Synthesize even when the inputs are unchanged since the last synth."),
+]
 SkipSynth = Annotated[
     bool, typer.Option("--skip-synth", help="Use cdktf.out/ENV as it is instead of synthesizing first.")
 ]

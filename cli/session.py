@@ -15,11 +15,12 @@ from cli import graph as graphs
 from cli import terraform as tf
 from cli.console import Console, use_color
 from cli.errors import Interrupted, UsageError
-from cli.manifest import Stack, load_stacks
+from cli.manifest import Stack, not_synthesized, read_manifest
 from cli.outcome import Outcome, Status
 from cli.reads import output_reads
 from cli.runner import ProcessRunner
 from cli.scheduler import run_graph
+from cli.snapshots import Snapshot
 from cli.stackops import Context, ensure_init
 from cli.tfbin import describe, terraform_command
 
@@ -36,6 +37,7 @@ class Request:
     no_color: bool = False
     lock_timeout: str = "0s"
     skip_synth: bool = False
+    force_synth: bool = False
 
 
 def load_config(env: str, project_name: str | None = None):  # noqa: ANN201 - EnvironmentConfig
@@ -57,6 +59,8 @@ class Session:
     selected: list[str]
     console: Console
     runner: ProcessRunner
+    snapshot: Snapshot
+    """The synthesized output this run works on, held until `close()` (see `cli.snapshots`)."""
     ctx: Context = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +74,15 @@ class Session:
             tool_id=describe(self.runner_command),
         )
         self.console.set_stacks(self.selected)
+
+    def close(self) -> None:
+        self.snapshot.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     @property
     def runner_command(self) -> list[str]:
@@ -116,18 +129,34 @@ class Session:
 
 
 def open_session(request: Request, *, synth: bool = True) -> Session:
+    """Validate, synthesize (or reuse the current output) and hold that output for the whole run."""
     config = load_config(request.env, request.project_name)
-    if synth and not request.skip_synth:
+    snapshot = _snapshot(config, request, synth=synth and not request.skip_synth)
+    try:
+        stacks = read_manifest(snapshot.path / "manifest.json")
+        graph = graphs.StackGraph({n: s.dependencies for n, s in stacks.items()})
+        selected = graphs.select(
+            graph, request.stacks, request.exclude, prefix=config.project_name, env=request.env
+        )
+        console = Console(color=use_color(request.no_color))
+        runner = ProcessRunner(terraform_command())
+        return Session(request, config, stacks, graph, selected, console, runner, snapshot)
+    except BaseException:
+        snapshot.close()
+        raise
+
+
+def _snapshot(config: object, request: Request, *, synth: bool) -> Snapshot:
+    if synth:
         from cli.synth import synthesize
 
-        synthesize(config, env=request.env)
-    stacks = load_stacks(request.env)
-    graph = graphs.StackGraph({n: s.dependencies for n, s in stacks.items()})
-    selected = graphs.select(
-        graph, request.stacks, request.exclude, prefix=config.project_name, env=request.env
-    )
-    console = Console(color=use_color(request.no_color))
-    return Session(request, config, stacks, graph, selected, console, ProcessRunner(terraform_command()))
+        return synthesize(config, env=request.env, force=request.force_synth).snapshot
+    from cli import layout, snapshots
+
+    held = snapshots.current(layout.env_dir(request.env))
+    if held is None:
+        raise not_synthesized(request.env)
+    return held
 
 
 @contextmanager
