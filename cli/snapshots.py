@@ -62,6 +62,14 @@ def hold(directory: Path, *, exclusive: bool = False) -> Snapshot | None:
         fd = os.open(directory / IN_USE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError:
+        # A read-only output tree: nobody can swap or delete it, so there is nothing to guard against.
+        if not directory.is_dir():
+            return None
+        try:
+            fd = os.open(directory / IN_USE, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return Snapshot(directory)
     try:
         fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -95,6 +95,7 @@ def synthesize_many(configs: Mapping[str, object], *, app: str | None = None, fo
             held = None if force else _current(root / env)
             if held is not None and snapshots.matches(held.path, key):
                 results[env] = SynthResult(env, held, reused=True)
+                snapshots.remove_unused(root / env)  # snapshots that earlier runs held until they ended
             elif held is not None:
                 held.close()
         missing = [env for env in configs if env not in results]
