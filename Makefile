@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run synth test lint bench clean
+.PHONY: setup run synth test lint bench clean providers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: $(STAMP)
 
 synth: $(STAMP)
 	$(BIN)/aiinv synth --env $(or $(ENV),dev)
+
+# The pinned AWS provider in a filesystem mirror outside the clone (~/.cache/aiinv/providers), shared by
+# every checkout: from the registry, else built from its Go module. Skipped when the mirror holds it.
+providers: $(STAMP)
+	$(BIN)/aiinv providers
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -25,6 +25,7 @@ def run_checks(config: object | None) -> list[Check]:
     checks = [_node(), _terraform()]
     if (cli_config := _cli_config()) is not None:
         checks.append(cli_config)
+    checks.append(provider_source())
     checks.append(_credentials(config))
     if config is not None:
         checks.append(_backend(config))
@@ -128,3 +129,27 @@ def _backend(config: object) -> Check:
             f"run `aiinv bootstrap --env {config.name}`",
         )  # type: ignore[attr-defined]
     return Check("state backend", True, f"s3://{bucket}, lock table {table}")
+
+
+def provider_source(registry: tuple[str, int] = ("registry.terraform.io", 443)) -> Check:
+    """Where `terraform init` will get the pinned AWS provider, and how to fix it when nowhere."""
+    import socket
+
+    from cli import provider_mirror
+
+    pin = provider_mirror.AWS
+    name = f"AWS provider {pin.version}"
+    where = provider_mirror.source(pin)
+    fix = "run `make providers` (builds it from its Go module where the registry is unreachable)"
+    if where.kind == "mirror":
+        if where.mirror is not None and provider_mirror.holds(where.mirror, pin):
+            return Check(name, True, f"from the mirror {where.detail}")
+        return Check(name, False, f"mirror {where.detail}", fix)
+    if where.kind == "user config":
+        return Check(name, True, where.detail)
+    try:
+        socket.create_connection(registry, timeout=3).close()
+    except OSError:
+        return Check(name, False, f"no mirror holds it and {registry[0]} is not reachable",
+                     fix + ", or set AIINV_PROVIDER_MIRROR to a filled mirror")
+    return Check(name, True, f"from the registry {registry[0]} (no mirror holds it)")

@@ -317,6 +317,27 @@ def doctor(
     return ExitCode.OK if all(c.ok for c in checks) else ExitCode.ERROR
 
 
+@app.command()
+@boundary
+def providers() -> None:
+    """Fill the provider mirror (outside the clone, shared by every checkout) with the pinned AWS provider.
+
+    From the registry where it is reachable, else built from its Go module (tens of minutes on 2 cores).
+    Nothing happens when the mirror holds it already. The mirror is AIINV_PROVIDER_MIRROR, default
+    ~/.cache/aiinv/providers.
+    """
+    from cli import provider_build, provider_mirror
+    from cli.tfbin import terraform_command
+
+    mirror = provider_mirror.mirror_dir()
+    filled = provider_build.fill(mirror, terraform_command(), say=lambda line: typer.echo(line, err=True))
+    pin = provider_mirror.AWS.short
+    if filled.how == "present":
+        typer.echo(f"{pin}: already in the mirror ({filled.path})")
+    else:
+        typer.echo(f"{pin}: {filled.how} into the mirror in {filled.seconds / 60:.1f} min ({filled.path})")
+
+
 def _register_local() -> None:
     """`aiinv local ...` lives in cli/local_run.py (its own owner); the CLI works without it."""
     try:

@@ -21,7 +21,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cli import layout
+from cli import layout, provider_mirror
 from cli import terraform as tf
 from cli.console import Console
 from cli.errors import AiinvError
@@ -76,6 +76,7 @@ class Context:
             "TF_IN_AUTOMATION": "1",
             "TF_INPUT": "0",
             "CHECKPOINT_DISABLE": "1",  # no upgrade check calls home from automation
+            **provider_mirror.terraform_env(),
         }
 
     def tf(self, stack: str, argv: list[str], *, echo: bool = True, hold: list[str] | None = None) -> Result:
