@@ -4,7 +4,7 @@
     cdktf.out/.<env>-<digest>/           one snapshot: manifest.json, stacks/<name>/..., never edited
         .aiinv-synth.json                the synth's input key and the sha256 of every file it wrote
         .aiinv-in-use                    lock file: every run using the snapshot holds a shared flock
-    cdktf.out/.<env>.staging-<random>/   a synth in progress (held exclusively by its process)
+    cdktf.out/.<env>.staging-<random>/   a synth in progress (held by its process)
 
 A run resolves the link once and holds a shared lock on that snapshot until it ends, so a second run in
 the same checkout that synthesizes other code swaps the link without touching the first run's files. An
@@ -94,10 +94,11 @@ def current(link: Path, *, attempts: int = 50) -> Snapshot | None:
 
 
 def staging_dir(root: Path, env: str) -> Snapshot:
-    """A new, exclusively held directory for a synth in progress."""
+    """A new directory for a synth in progress, held (shared, like a snapshot in use, so that the lock
+    needs no conversion when it becomes one)."""
     root.mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(prefix=f".{env}.staging-", dir=root))
-    held = hold(path, exclusive=True)
+    held = hold(path)
     assert held is not None  # nobody else knows the directory yet
     return held
 
@@ -146,10 +147,9 @@ def publish(staging: Snapshot, link: Path, *, name_digest: str) -> Snapshot:
         if final.exists() and not _remove_if_unused(final):
             final = root / f".{env}-{name_digest[:16]}-{os.getpid()}"  # damaged and in use: leave it be
         staging.path.rename(final)
-        # The lock belongs to the open file and survives the rename; from now on it is shared.
+        # The lock belongs to the open file and survives the rename.
         held = Snapshot(final, staging._fd)
         staging._fd = None
-        fcntl.flock(held._fd, fcntl.LOCK_SH)
     _point(link, final)
     remove_unused(link)
     return held
