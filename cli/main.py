@@ -53,23 +53,43 @@ app = typer.Typer(
 
 
 def boundary(func: F) -> F:
-    """Domain errors become one line on stderr and their exit code; no traceback."""
+    """Domain errors become one line on stderr and their exit code; no traceback. A stop signal
+    outside Terraform's run exits 128 + its number; a closed stdout ends the output, not the work."""
 
     @functools.wraps(func)
     def wrapper(*args: object, **kwargs: object) -> object:
+        from cli import console, signals
+
         try:
             code = func(*args, **kwargs)
         except AiinvError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
+            _say(f"error: {exc.message}")
             raise typer.Exit(int(exc.exit_code)) from None
-        except KeyboardInterrupt:
-            typer.echo("error: interrupted", err=True)
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", signals.signal.SIGINT)
+            _say(f"error: {signals.describe(signum)}; nothing more was started")
+            raise typer.Exit(signals.exit_code(signum)) from None
+        except BrokenPipeError:
+            console.silence(sys.stdout)
+            code = ExitCode.OK
+        if console.output_lost.is_set():
+            _say("note: the output was closed before the end; Terraform's own logs are under .aiinv/logs/")
         if code:
             raise typer.Exit(int(code))
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _say(line: str) -> None:
+    """One line on stderr, unless stderr is gone too (a closed terminal)."""
+    from cli import console
+
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        console.silence(sys.stderr)
 
 
 def _request(
@@ -307,6 +327,9 @@ _register_local()
 
 
 def main() -> None:
+    from cli import signals
+
+    signals.install()
     app(prog_name="aiinv")
 
 

@@ -84,7 +84,9 @@ class Context:
             sink = hold.append
         else:
             sink = (lambda line: self.console.stack_line(stack, line)) if echo else None
-        return self.runner.run(argv, cwd=self.stacks[stack].directory, env=self.process_env(), on_line=sink)
+        return self.runner.run(
+            argv, cwd=self.stacks[stack].directory, env=self.process_env(), on_line=sink, label=stack
+        )
 
 
 def ensure_init(ctx: Context, name: str, *, ahead: bool = False) -> None:

@@ -68,14 +68,18 @@ def synthesize(config: object, *, env: str, app: str | None = None) -> Path:
         # Absolute: the jsii runtime keeps the working directory it started in.
         factory(config, outdir=str(staging.resolve())).synth()
         read_manifest(staging / "manifest.json")
-    except AiinvError:
+    except (AiinvError, KeyboardInterrupt):  # KeyboardInterrupt: also SIGTERM and SIGHUP (cli.signals)
         shutil.rmtree(staging, ignore_errors=True)
         raise
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise AiinvError(f"synth of '{env}' failed: {message}; the previous output is unchanged") from exc
-    return _swap_in(staging, layout.env_dir(env))
+    try:
+        return _swap_in(staging, layout.env_dir(env))
+    except KeyboardInterrupt:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def digest(directory: Path) -> str:
