@@ -188,7 +188,9 @@ def plan(
     from cli.session import open_session
 
     request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
-    return workflows.plan(open_session(request), out or layout.default_plan_dir(env))
+    out = out or layout.default_plan_dir(env)
+    workflows.check_plan_target(out)  # before synth: a bad --out costs nothing
+    return workflows.plan(open_session(request), out)
 
 
 @app.command()
@@ -274,6 +276,28 @@ def drift(
 
     request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
     return workflows.drift(open_session(request))
+
+
+@app.command()
+@boundary
+def unlock(
+    lock_id: Annotated[str, typer.Argument(help="The lock ID (state lock) or run ID (environment lock).")],
+    env: opt.Env,
+    project_name: opt.ProjectName = None,
+    stack: Annotated[
+        str | None, typer.Option("--stack", "-s", help="The stack whose state lock to remove.")
+    ] = None,
+) -> None:
+    """Remove a lock left by a run that is gone: a stack's state lock (--stack) or the environment lock.
+
+    Refused while the run that holds it is still alive on this machine.
+    """
+    from cli import unlock as unlocking
+    from cli.session import open_session
+
+    session = open_session(_request(env, project_name, [stack] if stack else None, skip_synth=True), synth=False)
+    done = unlocking.unlock_stack(session, lock_id) if stack else unlocking.unlock_environment(session, lock_id)
+    session.console.info(done)
 
 
 @app.command()

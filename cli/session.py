@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cli import graph as graphs
-from cli import layout, liveruns, signals, statelocks
+from cli import layout, liveruns, preflight, signals, statelocks
 from cli import terraform as tf
 from cli.console import Console, use_color
 from cli.errors import AiinvError, Interrupted, UsageError
@@ -134,6 +134,18 @@ class Session:
         if self.locks_unknown:
             self.console.warn(f"could not check whether state locks remain: {self.locks_unknown}")
 
+    @contextlib.contextmanager
+    def exclusive(self, command: str) -> Iterator[None]:
+        """Hold the environment lock (see `cli.envlock`) while `command` touches the stacks."""
+        from cli import envlock
+        from cli.options import duration_seconds
+
+        backend = next((b for n in self.selected if (b := statelocks.backend_of(self.stacks[n]))), None)
+        account = str(getattr(self.config, "account_id", "?"))
+        timeout = duration_seconds(self.request.lock_timeout)
+        with envlock.held(backend, self.request.env, account, command, timeout):
+            yield
+
     def summary(self, title: str, outcomes: dict[str, Outcome]) -> None:
         rows = [[n, o.status.value, f"{o.duration:.1f}s", o.detail] for n, o in outcomes.items()]
         self.console.table(title, ["stack", "status", "duration", "detail"], rows)
@@ -159,6 +171,8 @@ class Session:
 
 def open_session(request: Request, *, synth: bool = True) -> Session:
     config = load_config(request.env, request.project_name)
+    preflight.require_writable(Path.cwd(), "the working directory (.aiinv/ logs and recovery files)")
+    preflight.require_writable(layout.out_root(), "the synth output directory")
     if synth and not request.skip_synth:
         from cli.synth import synthesize
 

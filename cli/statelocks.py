@@ -29,10 +29,13 @@ class Backend:
         return f"{self.bucket}/{self.key}"
 
     def client(self, service: str):  # noqa: ANN201 - a boto3 client
+        """A client with short timeouts: a frozen backend is reported, not waited for."""
         import boto3
+        from botocore.config import Config
 
         endpoint = self.s3_endpoint if service == "s3" else self.dynamodb_endpoint
-        return boto3.client(service, region_name=self.region, endpoint_url=endpoint or None)
+        config = Config(connect_timeout=5, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
+        return boto3.client(service, region_name=self.region, endpoint_url=endpoint or None, config=config)
 
 
 @dataclass(frozen=True)
