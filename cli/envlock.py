@@ -5,7 +5,8 @@ lock table (`LockID = aiinv-environment`) that says who holds it: run ID, comman
 process id, since, and an expiry that the holder renews while it runs. A second run fails fast with
 that information, or waits under `--lock-timeout`. A holder that died stops renewing: its lock
 expires after `TTL_SECONDS`, or `aiinv unlock --env ENV RUN_ID` removes it sooner (refused while that
-run is alive on this machine).
+run is alive on this machine). A holder on this machine whose process is provably gone (pid and start
+time) is taken over at once, with a warning.
 
 The same first call tells a missing lock table or state bucket apart from a lock: both are reported
 with `aiinv bootstrap` as the fix, before any Terraform runs.
@@ -19,7 +20,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,6 +53,7 @@ class Holder:
     pid: int
     since: str
     expires: int
+    started: str = ""
 
     @classmethod
     def from_item(cls, item: dict) -> Holder:
@@ -65,7 +67,7 @@ class Holder:
                 return 0
 
         return cls(text("RunID"), text("Command"), text("Who"), text("Host"), number("Pid"), text("Since"),
-                   number("Expires"))
+                   number("Expires"), item.get("Started", {}).get("S", ""))
 
     def describe(self) -> str:
         expires = datetime.fromtimestamp(self.expires, UTC).isoformat(timespec="seconds")
@@ -75,7 +77,10 @@ class Holder:
         )
 
     def alive_here(self) -> bool:
-        return self.host == liveruns.host() and liveruns.is_alive(self.pid)
+        return self.host == liveruns.host() and liveruns.is_alive(self.pid, self.started)
+
+    def dead_here(self) -> bool:
+        return self.host == liveruns.host() and not liveruns.is_alive(self.pid, self.started)
 
 
 class EnvironmentLock:
@@ -92,18 +97,25 @@ class EnvironmentLock:
         item = self._call("get_item", TableName=self.backend.table, Key=_key(), ConsistentRead=True).get("Item")
         return Holder.from_item(item) if item else None
 
-    def acquire(self, command: str, timeout_seconds: float) -> None:
+    def acquire(self, command: str, timeout_seconds: float, *, say: Callable[[str], None] = print) -> None:
         self._check_bucket()
         deadline = time.monotonic() + timeout_seconds
+        waiting = False
         while True:
             holder = self._try_put(command)
             if holder is None:
+                break
+            if holder.dead_here() and self._take_over(holder, command):
+                say(f"took over the environment lock of {holder.describe()}: that process is gone")
                 break
             if time.monotonic() >= deadline:
                 raise RefusedError(
                     f"environment {self.env} is locked by {holder.describe()}; wait for it, pass --lock-timeout, "
                     f"or if that run is gone: aiinv unlock --env {self.env} {holder.run_id}"
                 )
+            if not waiting:
+                say(f"waiting up to {timeout_seconds:g}s for the environment lock of {holder.describe()}")
+                waiting = True
             time.sleep(POLL_SECONDS)
         self._renewer = threading.Thread(target=self._renew, name="env-lock", daemon=True)
         self._renewer.start()
@@ -119,10 +131,18 @@ class EnvironmentLock:
             self._client.delete_item(TableName=self.backend.table, Key=_key(), ConditionExpression="RunID = :me",
                                      ExpressionAttributeValues={":me": {"S": self.run_id}})
 
-    def _try_put(self, command: str) -> Holder | None:
-        """None when the lock is ours now, else its holder."""
+    def _take_over(self, holder: Holder, command: str) -> bool:
+        try:
+            self._call("put_item", TableName=self.backend.table, Item=self._item(command),
+                       ConditionExpression="RunID = :dead", ExpressionAttributeValues={":dead": {"S": holder.run_id}},
+                       conditional=True)
+            return True
+        except _Conflict:
+            return False
+
+    def _item(self, command: str) -> dict:
         now = int(time.time())
-        item = {
+        return {
             **_key(),
             "RunID": {"S": self.run_id},
             "Command": {"S": command},
@@ -131,7 +151,13 @@ class EnvironmentLock:
             "Pid": {"N": str(os.getpid())},
             "Since": {"S": datetime.now(UTC).isoformat(timespec="seconds")},
             "Expires": {"N": str(now + TTL_SECONDS)},
+            "Started": {"S": liveruns.start_time(os.getpid())},
         }
+
+    def _try_put(self, command: str) -> Holder | None:
+        """None when the lock is ours now, else its holder."""
+        item = self._item(command)
+        now = int(time.time())
         try:
             self._call("put_item", TableName=self.backend.table, Item=item,
                        ConditionExpression="attribute_not_exists(LockID) OR Expires < :now",
@@ -202,13 +228,20 @@ def remove(lock: EnvironmentLock, run_id: str) -> Holder:
 
 
 @contextmanager
-def held(backend: Backend | None, env: str, account: str, command: str, timeout_seconds: float) -> Iterator[None]:
+def held(
+    backend: Backend | None,
+    env: str,
+    account: str,
+    command: str,
+    timeout_seconds: float,
+    say: Callable[[str], None] = print,
+) -> Iterator[None]:
     """Hold the environment lock for the block (no lock for stacks without a locking backend)."""
     if backend is None:
         yield
         return
     lock = EnvironmentLock(backend, env, account)
-    lock.acquire(command, timeout_seconds)
+    lock.acquire(command, timeout_seconds, say=say)
     try:
         yield
     finally:

@@ -143,7 +143,7 @@ class Session:
         backend = next((b for n in self.selected if (b := statelocks.backend_of(self.stacks[n]))), None)
         account = str(getattr(self.config, "account_id", "?"))
         timeout = duration_seconds(self.request.lock_timeout)
-        with envlock.held(backend, self.request.env, account, command, timeout):
+        with envlock.held(backend, self.request.env, account, command, timeout, say=self.console.warn):
             yield
 
     def summary(self, title: str, outcomes: dict[str, Outcome]) -> None:

@@ -233,6 +233,7 @@ def failure(name: str, step: str, result: Result, *, env: str = "") -> StackFail
                 "(or check the region and account)"
             )
         info = {k: _field(text, k) for k in ("ID", "Who", "Operation", "Created")}
+        info["Operation"] = info["Operation"].removeprefix("OperationType").lower()
         return StackFailed(
             f"{step}: the state of {name} is locked by another run (lock {info['ID']}, {info['Operation']} "
             f"by {info['Who']} since {info['Created']}); wait for it to finish or raise --lock-timeout; "

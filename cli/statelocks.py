@@ -101,7 +101,7 @@ def lock_of(name: str, backend: Backend, env: str) -> StateLock | None:
         stack=name,
         lock_id=str(info.get("ID", "?")),
         who=str(info.get("Who", "?")),
-        operation=str(info.get("Operation", "?")),
+        operation=str(info.get("Operation", "?")).removeprefix("OperationType").lower(),
         created=str(info.get("Created", "?")),
     )
 
