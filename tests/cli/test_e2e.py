@@ -148,7 +148,8 @@ def test_two_concurrent_applies_one_fails_on_the_environment_lock_and_state_stay
     assert second.returncode == 1
     message = second.stderr.strip()
     assert len(message.splitlines()) == 1 and message.startswith("error: environment dev is locked by run ")
-    for value in (holder["RunID"]["S"], "apply by ", holder["Since"]["S"], f"aiinv unlock --env dev {holder['RunID']['S']}"):
+    run_id = holder["RunID"]["S"]
+    for value in (run_id, "apply by ", holder["Since"]["S"], f"aiinv unlock --env dev {run_id}"):
         assert value in message, (value, message)
     assert {i["LockID"]["S"]: i for i in _lock_items(ws)} == held  # the loser touched no lock
     rest, _ = first.communicate(timeout=120)

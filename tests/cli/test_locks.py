@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Workspace
-from tests.cli.test_faults import _bootstrap, _until, _wait_for
+from tests.cli.test_faults import _bootstrap, _wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("aiinv-e2e")]
 
@@ -42,7 +42,6 @@ def test_a_killed_machine_leaves_locks_the_next_run_names_and_unlock_removes(wor
     assert len(terraform) == 1
     running.kill()  # aiinv and its Terraform die at once, as with a machine that goes down
     for pid in terraform:
-        import os
 
         os.killpg(pid, signal.SIGKILL)
     running.wait(10)
@@ -55,7 +54,8 @@ def test_a_killed_machine_leaves_locks_the_next_run_names_and_unlock_removes(wor
     assert met.returncode == 1, met.stdout + met.stderr
     line = next(x for x in met.stdout.splitlines() if x.startswith(security) and " failed " in x)
     since = lock["Created"].replace("T", " ").rstrip("Z")  # Terraform shows it as "<date> <time> +0000 UTC"
-    for value in (lock["ID"], f"apply by {lock['Who']} since {since}", f"aiinv unlock --env dev --stack {security} {lock['ID']}"):
+    recovery = f"aiinv unlock --env dev --stack {security} {lock['ID']}"
+    for value in (lock["ID"], f"apply by {lock['Who']} since {since}", recovery):
         assert value in line, (value, line)
     assert "took over the environment lock" in met.stderr
     assert _state_lock(ws, "security")["ID"] == lock["ID"]
@@ -168,7 +168,8 @@ def test_a_missing_state_bucket_or_lock_table_is_named_with_bootstrap_before_any
                                 CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     no_table = ws.run("apply", "--env", "dev", "--auto-approve")
     assert no_table.returncode == 1
-    assert no_table.stderr.strip() == (f"error: the lock table {ws.naming.state_lock_table()} does not exist in "
-                                       "eu-central-1; run `aiinv bootstrap --env dev` (or check the region and account)")
+    assert no_table.stderr.strip() == (
+        f"error: the lock table {ws.naming.state_lock_table()} does not exist in "
+        "eu-central-1; run `aiinv bootstrap --env dev` (or check the region and account)")
     assert "locked by" not in no_table.stdout + no_table.stderr
     assert ws.boto("s3").list_objects_v2(Bucket=ws.naming.state_bucket()).get("KeyCount") == 0
