@@ -3,6 +3,10 @@
 Rich colour and tables only when stdout is a terminal and colour is not turned off (`--no-color`,
 `NO_COLOR`, `CI`); otherwise plain, stable text. Known secret values from the environment are
 masked in every line that passes through here.
+
+A closed output (`aiinv apply | head`, a closed terminal) never stops the work: the first failed write
+points the stream at /dev/null, so the run goes on, finishes and releases its locks; `output_lost`
+tells the boundary to say so in one line on stderr at the end.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import sys
 import threading
 from collections.abc import Iterable, Sequence
 from typing import TextIO
+
+output_lost = threading.Event()
+"""Set when stdout or stderr could not be written any more."""
 
 _SECRET_VARS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY_ID")
 
@@ -59,8 +66,11 @@ class Console:
 
     def _write(self, stream: TextIO, text: str) -> None:
         with self._lock:
-            stream.write(self.redact(text) + "\n")
-            stream.flush()
+            try:
+                stream.write(self.redact(text) + "\n")
+                stream.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                silence(stream)
 
     def table(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         if self.color:
@@ -73,9 +83,26 @@ class Console:
             for row in rows:
                 table.add_row(*(self.redact(c) for c in row))
             with self._lock:
-                RichConsole(file=self._out).print(table)
+                try:
+                    RichConsole(file=self._out).print(table)
+                except (BrokenPipeError, OSError, ValueError):
+                    silence(self._out)
             return
         widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
         lines = [title, "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
         self._write(self._out, "\n".join(lines))
+
+
+def silence(stream: TextIO) -> None:
+    """Point a stream whose reader is gone at /dev/null (no error at exit either) and remember it."""
+    output_lost.set()
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)

@@ -58,7 +58,8 @@ def confirm_destroy(session: Session, *, auto_approve: bool, confirm_env: str | 
 
 
 def destroy(session: Session) -> ExitCode:
-    outcomes = session.run(lambda name: destroy_stack(session, name), reverse=True)
+    with session.exclusive("destroy"):
+        outcomes = session.run(lambda name: destroy_stack(session, name), reverse=True)
     session.summary(f"destroy {session.request.env}", outcomes)
     retained = [(n, r) for n, o in outcomes.items() for r in o.data.get("retained", [])]
     for name, (address, rid) in retained:
@@ -76,17 +77,17 @@ def destroy_stack(session: Session, name: str) -> Outcome:
     if addresses:
         pulled = ctx.tf(name, tf.state_pull(), echo=False)
         if pulled.returncode != 0:
-            raise stackops.failure(name, "state pull", pulled)
+            raise ctx.fail(name, "state pull", pulled)
         state = json.loads(pulled.stdout or "{}")
         retained = _in_state(state, addresses)
         if retained:
             backup = _backup(session.request.env, name, pulled.stdout)
             removed = ctx.tf(name, tf.state_rm(ctx.flags, [a for a, _ in retained]))
             if removed.returncode != 0:
-                raise stackops.failure(name, "state rm of retained resources (nothing destroyed)", removed)
+                raise ctx.fail(name, "state rm of retained resources (nothing destroyed)", removed)
     result = ctx.tf(name, tf.destroy(ctx.flags))
     if result.returncode != 0:
-        error = stackops.failure(name, "destroy", result)
+        error = ctx.fail(name, "destroy", result)
         if retained:
             error.message += "; " + _recovery(ctx.stacks[name].directory, retained, backup)
             error.args = (error.message,)

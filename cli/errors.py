@@ -8,8 +8,8 @@
 | 3    | blocked: a downstream stack could not be planned (or its reviewed plan applied) because an |
 |      | upstream stack has unapplied changes; apply the upstream stack, then plan again |
 | 4    | usage: unknown environment, stack or function, malformed setting or option |
-| 130  | interrupted (Ctrl-C / SIGINT); running Terraform processes got one interrupt and released |
-|      | their locks |
+| 130  | interrupted (Ctrl-C / SIGINT); running Terraform processes got one interrupt and stopped |
+|      | gracefully; 143 for SIGTERM and 129 for SIGHUP (terminal closed), which are handled alike |
 
 Precedence when stacks disagree: 1 > 3 > 2 > 0.
 """
@@ -58,9 +58,14 @@ class ToolError(AiinvError):
 
 
 class Interrupted(AiinvError):
-    """The run was interrupted; running Terraform processes got the interrupt first."""
+    """The run was stopped by a signal; running Terraform processes got one interrupt first.
+    Exit 128 + the signal number: 130 SIGINT, 143 SIGTERM, 129 SIGHUP."""
 
     exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, message: str, *, signum: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = 128 + signum  # type: ignore[assignment]
 
 
 def aggregate(statuses: Iterable[str]) -> ExitCode:

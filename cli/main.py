@@ -53,23 +53,43 @@ app = typer.Typer(
 
 
 def boundary(func: F) -> F:
-    """Domain errors become one line on stderr and their exit code; no traceback."""
+    """Domain errors become one line on stderr and their exit code; no traceback. A stop signal
+    outside Terraform's run exits 128 + its number; a closed stdout ends the output, not the work."""
 
     @functools.wraps(func)
     def wrapper(*args: object, **kwargs: object) -> object:
+        from cli import console, signals
+
         try:
             code = func(*args, **kwargs)
         except AiinvError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
+            _say(f"error: {exc.message}")
             raise typer.Exit(int(exc.exit_code)) from None
-        except KeyboardInterrupt:
-            typer.echo("error: interrupted", err=True)
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", signals.signal.SIGINT)
+            _say(f"error: {signals.describe(signum)}; nothing more was started")
+            raise typer.Exit(signals.exit_code(signum)) from None
+        except BrokenPipeError:
+            console.silence(sys.stdout)
+            code = ExitCode.OK
+        if console.output_lost.is_set():
+            _say("note: the output was closed before the end; Terraform's own logs are under .aiinv/logs/")
         if code:
             raise typer.Exit(int(code))
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _say(line: str) -> None:
+    """One line on stderr, unless stderr is gone too (a closed terminal)."""
+    from cli import console
+
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        console.silence(sys.stderr)
 
 
 def _request(
@@ -181,8 +201,10 @@ def plan(
 
     request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
                        force_synth)
+    out = out or layout.default_plan_dir(env)
+    workflows.check_plan_target(out)  # before synth: a bad --out costs nothing
     with open_session(request) as session:
-        return workflows.plan(session, out or layout.default_plan_dir(env))
+        return workflows.plan(session, out)
 
 
 @app.command()
@@ -281,6 +303,29 @@ def drift(
 
 @app.command()
 @boundary
+def unlock(
+    lock_id: Annotated[str, typer.Argument(help="The lock ID (state lock) or run ID (environment lock).")],
+    env: opt.Env,
+    project_name: opt.ProjectName = None,
+    stack: Annotated[
+        str | None, typer.Option("--stack", "-s", help="The stack whose state lock to remove.")
+    ] = None,
+) -> None:
+    """Remove a lock left by a run that is gone: a stack's state lock (--stack) or the environment lock.
+
+    Refused while the run that holds it is still alive on this machine.
+    """
+    from cli import unlock as unlocking
+    from cli.session import open_session
+
+    request = _request(env, project_name, [stack] if stack else None, skip_synth=True)
+    with open_session(request, synth=False) as session:
+        done = unlocking.unlock_stack(session, lock_id) if stack else unlocking.unlock_environment(session, lock_id)
+        session.console.info(done)
+
+
+@app.command()
+@boundary
 def logs(
     function: Annotated[str, typer.Argument(help="Function: ingest-social, ingest-news, score, ...")],
     env: opt.Env,
@@ -351,6 +396,9 @@ _register_local()
 
 
 def main() -> None:
+    from cli import signals
+
+    signals.install()
     app(prog_name="aiinv")
 
 

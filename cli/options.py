@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+
+def duration_seconds(value: str) -> float:
+    """`30s`, `5m`, `1h30m`, `500ms` (Terraform's own -lock-timeout format) in seconds."""
+    if not _DURATION.match(value.strip()):
+        raise typer.BadParameter(f"'{value}' is not a duration; use e.g. 0s, 30s, 5m or 1h30m")
+    return sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(value))
+
+
+def _checked_duration(value: str) -> str:
+    duration_seconds(value)
+    return value.strip()
 
 Env = Annotated[
     str,
@@ -44,7 +61,11 @@ NoColor = Annotated[
 ]
 LockTimeout = Annotated[
     str,
-    typer.Option("--lock-timeout", help="How long to wait for another run's state lock, e.g. 0s, 30s, 5m."),
+    typer.Option(
+        "--lock-timeout",
+        callback=_checked_duration,
+        help="How long to wait for another run's environment or state lock, e.g. 0s, 30s, 5m.",
+    ),
 ]
 Envs = Annotated[
     list[str],

@@ -5,7 +5,8 @@ report.json schema (version 1):
     {"version": 1, "environment": "dev", "created": "<UTC ISO time>", "exit_code": 2,
      "stacks": {"<name>": {"status": "changes|no changes|blocked|failed|skipped|interrupted",
                            "detail": "...", "blocked_by": "", "config_sha256": "...",
-                           "plan": "<name>/tfplan" | null, "duration_s": 1.2,
+                           "plan": "<name>/tfplan" | null, "plan_sha256": "..." | null,
+                           "duration_s": 1.2,
                            "changes": {"add": [...], "change": [...], "destroy": [...],
                                        "replace": [...], "outputs": [...]}}}}
 """
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cli.bundles import file_sha256
 from cli.errors import RefusedError
 from cli.outcome import Outcome, Status
 from cli.plans import Changes
@@ -38,6 +40,7 @@ def write_bundle(
             "blocked_by": o.blocked_by,
             "config_sha256": digests.get(name),
             "plan": f"{name}/tfplan" if has_plan else None,
+            "plan_sha256": file_sha256(plan_dir / name / "tfplan") if has_plan else None,
             "duration_s": round(o.duration, 2),
             "changes": o.data.get("changes", Changes().to_json()),
         }
@@ -61,13 +64,34 @@ def read_bundle(plan_dir: Path, env: str) -> dict:
         raise RefusedError(
             f"no readable plan bundle at {path}; run `aiinv plan --env {env} --out {plan_dir}`"
         ) from exc
+    if not isinstance(report, dict):
+        raise RefusedError(f"{path} is malformed: not a JSON object; run `aiinv plan --env {env}` again")
     if report.get("version") != BUNDLE_VERSION:
         raise RefusedError(
             f"{path} has version {report.get('version')}; this aiinv reads version {BUNDLE_VERSION}"
         )
     if report.get("environment") != env:
         raise RefusedError(f"the plans in {plan_dir} are for '{report.get('environment')}', not '{env}'")
+    _check_shape(report, path)
     return report
+
+
+_ENTRY_KEYS = {"status": str, "detail": str, "blocked_by": str, "changes": dict}
+
+
+def _check_shape(report: dict, path: Path) -> None:
+    """A partial or hand-edited report.json is refused in one line, never a traceback later."""
+    stacks = report.get("stacks")
+    if not isinstance(stacks, dict):
+        raise RefusedError(f"{path} is malformed: no 'stacks' object; run `aiinv plan` again")
+    for name, entry in stacks.items():
+        if not isinstance(entry, dict):
+            raise RefusedError(f"{path} is malformed: the entry of {name} is not an object; run `aiinv plan` again")
+        for key, kind in _ENTRY_KEYS.items():
+            if not isinstance(entry.get(key), kind):
+                raise RefusedError(f"{path} is malformed: {name} has no valid '{key}'; run `aiinv plan` again")
+        if not isinstance(entry.get("plan"), str | None) or not isinstance(entry.get("config_sha256"), str | None):
+            raise RefusedError(f"{path} is malformed: {name} has no valid 'plan'; run `aiinv plan` again")
 
 
 def comment_marker(env: str) -> str:

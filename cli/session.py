@@ -1,20 +1,26 @@
 """Everything one command needs for one environment: validated config, synthesized stacks, the graph,
-the selection, a runner and a console. Also the SIGINT handling shared by every command that runs
-Terraform.
+the selection, a runner and a console. Also the signal handling shared by every command that runs
+Terraform, and the check for state locks left behind when a run ends badly.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cli import graph as graphs
+from cli import layout, liveruns, preflight, signals, statelocks
 from cli import terraform as tf
 from cli.console import Console, use_color
-from cli.errors import Interrupted, UsageError
+from cli.errors import AiinvError, Interrupted, UsageError
 from cli.manifest import Stack, not_synthesized, read_manifest
 from cli.outcome import Outcome, Status
 from cli.reads import output_reads
@@ -62,6 +68,8 @@ class Session:
     snapshot: Snapshot
     """The synthesized output this run works on, held until `close()` (see `cli.snapshots`)."""
     ctx: Context = field(init=False)
+    locks_left: list[statelocks.StateLock] = field(default_factory=list, init=False)
+    locks_unknown: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         flags = tf.Flags(color=self.console.color, lock_timeout=self.request.lock_timeout)
@@ -102,7 +110,7 @@ class Session:
                 return task(name)
             except Exception:
                 if self.runner.interrupted.is_set():
-                    return Outcome(name, Status.INTERRUPTED, "interrupted; Terraform released its lock")
+                    return Outcome(name, Status.INTERRUPTED, "interrupted")
                 raise
 
         with forward_interrupts(self.runner):
@@ -115,22 +123,70 @@ class Session:
                 reads=output_reads(self.stacks),
                 prepare=lambda name: ensure_init(self.ctx, name, ahead=True),
             )
+        self._report_locks_left(outcomes)
         return outcomes
+
+    def _report_locks_left(self, outcomes: dict[str, Outcome]) -> None:
+        """After an interrupt or a failure, say which of our stacks' state locks are still held."""
+        suspects = [
+            n
+            for n, o in outcomes.items()
+            if (o.status is Status.FAILED and "locked by another run" not in o.detail)
+            or (o.status is Status.INTERRUPTED and o.detail != "not started")
+        ]
+        self.locks_left = []
+        self.locks_unknown = ""
+        if not suspects:
+            return
+        try:
+            self.locks_left = statelocks.held(self.stacks, suspects, self.request.env)
+        except AiinvError as exc:
+            self.locks_unknown = exc.message
+        for lock in self.locks_left:
+            self.console.warn(lock.describe(self.request.env))
+        if self.locks_unknown:
+            self.console.warn(f"could not check whether state locks remain: {self.locks_unknown}")
+
+    @contextlib.contextmanager
+    def exclusive(self, command: str) -> Iterator[None]:
+        """Hold the environment lock (see `cli.envlock`) while `command` touches the stacks."""
+        from cli import envlock
+        from cli.options import duration_seconds
+
+        backend = next((b for n in self.selected if (b := statelocks.backend_of(self.stacks[n]))), None)
+        account = str(getattr(self.config, "account_id", "?"))
+        timeout = duration_seconds(self.request.lock_timeout)
+        with envlock.held(backend, self.request.env, account, command, timeout, say=self.console.warn):
+            yield
 
     def summary(self, title: str, outcomes: dict[str, Outcome]) -> None:
         rows = [[n, o.status.value, f"{o.duration:.1f}s", o.detail] for n, o in outcomes.items()]
         self.console.table(title, ["stack", "status", "duration", "detail"], rows)
 
     def raise_if_interrupted(self) -> None:
-        if self.runner.interrupted.is_set():
+        if not self.runner.interrupted.is_set():
+            return
+        signum = self.runner.stop_signal or signal.SIGINT
+        what = signals.describe(signum)
+        if self.locks_left:
+            names = ", ".join(lock.stack for lock in self.locks_left)
             raise Interrupted(
-                "interrupted; running Terraform processes were stopped and released their locks"
+                f"{what}; the state locks of {names} remain (see the warnings above for `aiinv unlock`)",
+                signum=signum,
             )
+        if self.locks_unknown:
+            raise Interrupted(f"{what}; whether state locks remain is unknown: {self.locks_unknown}", signum=signum)
+        raise Interrupted(
+            f"{what}; running Terraform processes were stopped gracefully and no state lock remains",
+            signum=signum,
+        )
 
 
 def open_session(request: Request, *, synth: bool = True) -> Session:
     """Validate, synthesize (or reuse the current output) and hold that output for the whole run."""
     config = load_config(request.env, request.project_name)
+    preflight.require_writable(Path.cwd(), "the working directory (.aiinv/ logs and recovery files)")
+    preflight.require_writable(layout.out_root(), "the synth output directory")
     snapshot = _snapshot(config, request, synth=synth and not request.skip_synth)
     try:
         stacks = read_manifest(snapshot.path / "manifest.json")
@@ -139,7 +195,8 @@ def open_session(request: Request, *, synth: bool = True) -> Session:
             graph, request.stacks, request.exclude, prefix=config.project_name, env=request.env
         )
         console = Console(color=use_color(request.no_color))
-        runner = ProcessRunner(terraform_command())
+        runner = ProcessRunner(terraform_command(), log_dir=new_log_dir(request.env))
+        _track_live_runs(runner, stacks)
         return Session(request, config, stacks, graph, selected, console, runner, snapshot)
     except BaseException:
         snapshot.close()
@@ -151,7 +208,7 @@ def _snapshot(config: object, request: Request, *, synth: bool) -> Snapshot:
         from cli.synth import synthesize
 
         return synthesize(config, env=request.env, force=request.force_synth).snapshot
-    from cli import layout, snapshots
+    from cli import snapshots
 
     held = snapshots.current(layout.env_dir(request.env))
     if held is None:
@@ -159,23 +216,51 @@ def _snapshot(config: object, request: Request, *, synth: bool) -> Snapshot:
     return held
 
 
+def new_log_dir(env: str) -> Path:
+    """This run's Terraform logs; only the last `layout.KEPT_RUN_LOGS` runs are kept."""
+    base = layout.logs_dir(env)
+    with contextlib.suppress(OSError):
+        for old in sorted(p for p in base.iterdir() if p.is_dir())[: -layout.KEPT_RUN_LOGS + 1]:
+            shutil.rmtree(old, ignore_errors=True)
+    return base / f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
+
+
+def _track_live_runs(runner: ProcessRunner, stacks: dict[str, Stack]) -> None:
+    """Record every Terraform child with the state lock it may take (see `cli.liveruns`)."""
+    lock_ids = {}
+    for stack in stacks.values():
+        backend = statelocks.backend_of(stack)
+        if backend is not None:
+            lock_ids[stack.directory.resolve()] = backend.lock_id
+
+    def started(proc: object, cwd: Path) -> None:
+        lock_id = lock_ids.get(Path(cwd).resolve())
+        if lock_id is not None:
+            with contextlib.suppress(OSError):
+                liveruns.record(proc.pid, lock_id)  # type: ignore[attr-defined]
+
+    runner.on_start = started
+    runner.on_end = lambda proc: liveruns.forget(proc.pid)
+
+
 @contextmanager
 def forward_interrupts(runner: ProcessRunner) -> Iterator[None]:
-    """While Terraform runs, SIGINT/SIGTERM interrupt the children once and start nothing new."""
+    """While Terraform runs, SIGINT/SIGTERM/SIGHUP interrupt the children once and start nothing new."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     count = 0
 
-    def handler(_signum: int, _frame: object) -> None:
+    def handler(signum: int, _frame: object) -> None:
         nonlocal count
         count += 1
+        runner.stop_signal = runner.stop_signal or signum
         # 1st: graceful stop; 2nd: ignored (Terraform is writing state); 3rd: kill.
         if count == 1 or count >= 3:
             runner.interrupt(force=count >= 3)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handler) for sig in signals.STOP_SIGNALS}
     try:
         yield
     finally:

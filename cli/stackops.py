@@ -21,7 +21,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cli import layout, provider_mirror
+from cli import layout, provider_mirror, recovery
 from cli import terraform as tf
 from cli.console import Console
 from cli.errors import AiinvError
@@ -59,6 +59,8 @@ class Context:
     flags: tf.Flags
     tool_id: str
     """Identifies the Terraform in use; a different one re-runs init."""
+    rescued: dict[str, list[str]] = field(default_factory=dict)
+    """Per stack: advice for state moved to the recovery store during this run."""
     _inits: dict[str, _InitRecord] = field(default_factory=dict, repr=False)
     _init_locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -85,7 +87,27 @@ class Context:
             sink = hold.append
         else:
             sink = (lambda line: self.console.stack_line(stack, line)) if echo else None
-        return self.runner.run(argv, cwd=self.stacks[stack].directory, env=self.process_env(), on_line=sink)
+        result = self.runner.run(
+            argv, cwd=self.stacks[stack].directory, env=self.process_env(), on_line=sink, label=stack
+        )
+        self.rescue_state(stack)
+        return result
+
+    def rescue_state(self, stack: str) -> None:
+        """State Terraform could not save goes to the recovery store at once, with how to push it."""
+        kept = recovery.rescue_errored_state(self.env, self.stacks[stack])
+        if kept is not None:
+            advice = recovery.errored_state_advice(self.tool_id, self.stacks[stack], kept)
+            self.rescued.setdefault(stack, []).append(advice)
+            self.console.warn(advice)
+
+    def fail(self, stack: str, step: str, result: Result) -> StackFailed:
+        """`failure`, plus where any state that could not be saved is kept."""
+        error = failure(stack, step, result, env=self.env)
+        for advice in self.rescued.get(stack, []):
+            error.message += f"; {advice}"
+        error.args = (error.message,)
+        return error
 
 
 def ensure_init(ctx: Context, name: str, *, ahead: bool = False) -> None:
@@ -122,7 +144,7 @@ def _init(ctx: Context, name: str, *, hold: list[str] | None = None) -> None:
     with _plugin_cache_lock() if needs_cache else nullcontext():
         result = ctx.tf(name, tf.init(ctx.flags), hold=hold)
     if result.returncode != 0:
-        raise failure(name, "init", result)
+        raise ctx.fail(name, "init", result)
     stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(wanted)
 
@@ -147,10 +169,10 @@ def plan(ctx: Context, name: str, out_dir: Path) -> Outcome:
     plan_file = target / "tfplan"
     result = ctx.tf(name, tf.plan(ctx.flags, out=plan_file))
     if result.returncode not in (tf.PLAN_NO_CHANGES, tf.PLAN_CHANGES):
-        raise failure(name, "plan", result)
+        raise ctx.fail(name, "plan", result)
     shown = ctx.tf(name, tf.show_json(plan_file), echo=False)
     if shown.returncode != 0:
-        raise failure(name, "show", shown)
+        raise ctx.fail(name, "show", shown)
     (target / "tfplan.json").write_text(shown.stdout)
     text = ctx.tf(name, tf.show_text(plan_file), echo=False)
     (target / "tfplan.txt").write_text(text.stdout)
@@ -176,7 +198,7 @@ def apply(ctx: Context, name: str) -> Outcome:
     ensure_init(ctx, name)
     result = ctx.tf(name, tf.apply_auto(ctx.flags))
     if result.returncode != 0:
-        raise failure(name, "apply", result)
+        raise ctx.fail(name, "apply", result)
     counts = _APPLIED.search(_ANSI.sub("", result.stdout))
     if counts is None or counts.group(0).endswith("0 added, 0 changed, 0 destroyed"):
         return Outcome(name, Status.NO_CHANGES, "up to date")
@@ -189,7 +211,7 @@ def drift(ctx: Context, name: str) -> Outcome:
     if result.returncode == tf.PLAN_CHANGES:
         return Outcome(name, Status.DRIFTED, "resources changed outside Terraform")
     if result.returncode != tf.PLAN_NO_CHANGES:
-        raise failure(name, "drift check", result)
+        raise ctx.fail(name, "drift check", result)
     return Outcome(name, Status.NO_CHANGES)
 
 
@@ -197,27 +219,35 @@ def outputs(ctx: Context, name: str) -> dict:
     ensure_init(ctx, name)
     result = ctx.tf(name, tf.output_json(), echo=False)
     if result.returncode != 0:
-        raise failure(name, "output", result)
+        raise ctx.fail(name, "output", result)
     return json.loads(result.stdout or "{}")
 
 
-def failure(name: str, step: str, result: Result) -> StackFailed:
+def failure(name: str, step: str, result: Result, *, env: str = "") -> StackFailed:
     """Turn Terraform's diagnostics into one line that says what happened and what to do."""
     text = _ANSI.sub("", result.text)
+    env_flag = f"--env {env}" if env else "--env ENV"
     if "Error acquiring the state lock" in text:
+        if "ResourceNotFoundException" in text or "Requested resource not found" in text:
+            return StackFailed(
+                f"{step}: the lock table of {name} does not exist; run `aiinv bootstrap {env_flag}` "
+                "(or check the region and account)"
+            )
         info = {k: _field(text, k) for k in ("ID", "Who", "Operation", "Created")}
+        info["Operation"] = info["Operation"].removeprefix("OperationType").lower()
         return StackFailed(
             f"{step}: the state of {name} is locked by another run (lock {info['ID']}, {info['Operation']} "
-            f"by {info['Who']} since {info['Created']}); wait for it to finish or raise --lock-timeout"
+            f"by {info['Who']} since {info['Created']}); wait for it to finish or raise --lock-timeout; "
+            f"if that run is gone: aiinv unlock {env_flag} --stack {name} {info['ID']}"
         )
-    if "Unable to find remote state" in text or (
-        "Unsupported attribute" in text and "terraform_remote_state" in text
-    ):
-        upstream = _REMOTE_STATE.search(text)
-        if upstream:
-            return StackFailed(
-                f"blocked by {upstream.group(1)}: it has not been applied yet", blocked_by=upstream.group(1)
-            )
+    if "NoSuchBucket" in text or "S3 bucket does not exist" in text or "bucket does not exist" in text:
+        return StackFailed(
+            f"{step}: the state bucket of {name} does not exist; run `aiinv bootstrap {env_flag}`, or check the "
+            "region (CDK_DEFAULT_REGION) and that your credentials are for the environment's account"
+        )
+    upstream = _blocking_upstream(text)
+    if upstream:
+        return StackFailed(f"blocked by {upstream}: it has not been applied yet", blocked_by=upstream)
     if "Saved plan is stale" in text:
         return StackFailed(
             f"{step}: the reviewed plan of {name} is stale (its state changed since it was "
@@ -226,6 +256,37 @@ def failure(name: str, step: str, result: Result) -> StackFailed:
     if result.returncode == 130:
         return StackFailed(f"{step}: interrupted")
     return StackFailed(f"{step} failed (exit {result.returncode}): {first_error(text)}")
+
+
+_BLOCKING_ERRORS = ("Unable to find remote state", "Unsupported attribute")
+
+
+def _blocking_upstream(text: str) -> str:
+    """The upstream stack named inside the first error about a remote state that is not there yet.
+
+    Only the error's own block counts: earlier lines (`data.terraform_remote_state.<x>: Reading...`)
+    name every upstream the stack reads, applied or not.
+    """
+    block: list[str] = []
+    blocks: list[list[str]] = []
+    for line in text.splitlines():
+        stripped = line.strip("│╷╵ \t")
+        if stripped.startswith(("Error:", "Warning:")):
+            block = [stripped]
+            blocks.append(block)
+        elif block:
+            block.append(stripped)
+    for lines in blocks:
+        header = lines[0]
+        if not header.startswith("Error:") or not any(e in header for e in _BLOCKING_ERRORS):
+            continue
+        body = "\n".join(lines)
+        if "Unsupported attribute" in header and "terraform_remote_state" not in body:
+            continue
+        match = _REMOTE_STATE.search(body)
+        if match:
+            return match.group(1).rstrip(".,")
+    return ""
 
 
 def first_error(text: str) -> str:

@@ -84,3 +84,7 @@ def state_rm(flags: Flags, addresses: list[str]) -> list[str]:
 
 def destroy(flags: Flags) -> list[str]:
     return ["destroy", *flags.common(), *flags.locking(), "-auto-approve"]
+
+
+def force_unlock(lock_id: str) -> list[str]:
+    return ["force-unlock", "-force", lock_id]

@@ -6,37 +6,56 @@ import json
 import shutil
 from pathlib import Path
 
-from cli import stackops
+from cli import bundles, preflight, stackops
 from cli.console import interactive
-from cli.errors import ExitCode, RefusedError, aggregate
+from cli.errors import ExitCode, RefusedError, UsageError, aggregate
 from cli.outcome import Outcome, Status
 from cli.report import read_bundle, write_bundle
 from cli.session import Session
 
 
 def plan(session: Session, out_dir: Path) -> ExitCode:
-    if out_dir.exists() and any(out_dir.iterdir()):
-        if not (out_dir / "report.json").is_file():
-            raise RefusedError(f"{out_dir} is not empty and holds no plan bundle; choose another --out")
-        shutil.rmtree(out_dir)  # a bundle is one run's plans, never a mix of two
-    outcomes = session.run(lambda name: stackops.plan(session.ctx, name, out_dir))
-    session.summary(f"plan {session.request.env}", outcomes)
-    session.raise_if_interrupted()
-    code = aggregate(o.status for o in outcomes.values())
-    digests = {n: session.stacks[n].config_digest() for n in outcomes}
-    write_bundle(out_dir, env=session.request.env, outcomes=outcomes, digests=digests, exit_code=int(code))
+    check_plan_target(out_dir)
+    with session.exclusive("plan"):
+        staging = bundles.staging_dir(out_dir)
+        try:
+            outcomes = session.run(lambda name: stackops.plan(session.ctx, name, staging))
+            session.summary(f"plan {session.request.env}", outcomes)
+            session.raise_if_interrupted()
+            code = aggregate(o.status for o in outcomes.values())
+            digests = {n: session.stacks[n].config_digest() for n in outcomes}
+            write_bundle(staging, env=session.request.env, outcomes=outcomes, digests=digests, exit_code=int(code))
+            bundles.swap_in(staging, out_dir)  # a bundle is one run's plans, never a mix of two
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     session.console.info(f"plans, summary.md and report.json in {out_dir}")
     return code
+
+
+def check_plan_target(out_dir: Path) -> None:
+    """--out must be a directory that is empty or holds a plan bundle, in a writable place."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir} is a file; give a directory for the plan bundle")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "report.json").is_file():
+        raise RefusedError(f"{out_dir} is not empty and holds no plan bundle; choose another --out")
+    preflight.require_writable(out_dir.parent, "the plan directory's parent (--out)")
+    if out_dir.is_dir():
+        preflight.require_writable(out_dir, "the plan directory (--out)")
 
 
 def apply(session: Session, *, plan_dir: Path | None, auto_approve: bool) -> ExitCode:
     if plan_dir is None:
         confirm(session, "apply", auto_approve=auto_approve)
-        outcomes = session.run(lambda name: stackops.apply(session.ctx, name))
+        with session.exclusive("apply"):
+            outcomes = session.run(lambda name: stackops.apply(session.ctx, name))
     else:
-        bundle = checked_bundle(session, plan_dir)
+        checked_bundle(session, plan_dir)
         confirm(session, "apply the reviewed plans to", auto_approve=auto_approve)
-        outcomes = session.run(lambda name: _apply_reviewed(session, name, plan_dir, bundle["stacks"][name]))
+        with session.exclusive("apply"):
+            bundle = checked_bundle(session, plan_dir)  # again: the bundle may have changed while asking
+            outcomes = session.run(
+                lambda name: _apply_reviewed(session, name, plan_dir, bundle["stacks"][name])
+            )
     session.summary(f"apply {session.request.env}", outcomes)
     session.raise_if_interrupted()
     code = aggregate(o.status for o in outcomes.values())
@@ -68,6 +87,10 @@ def checked_bundle(session: Session, plan_dir: Path) -> dict:
                 f"the plan of {name} is stale: its synthesized configuration changed since it "
                 f"was planned; run `aiinv plan --env {env}` again"
             )
+        if entry["status"] == "changes":
+            if not entry["plan"]:
+                raise RefusedError(f"the plans in {plan_dir} are partial: {name} has changes but no plan file")
+            bundles.verify_plan(plan_dir, name, entry, session.stacks[name])
     return bundle
 
 
@@ -78,12 +101,13 @@ def _apply_reviewed(session: Session, name: str, plan_dir: Path, entry: dict) ->
         return Outcome(name, Status.BLOCKED, entry["detail"], blocked_by=entry["blocked_by"])
     result = stackops.apply_saved(session.ctx, name, plan_dir / entry["plan"])
     if result.returncode != 0:
-        raise stackops.failure(name, "apply", result)
+        raise session.ctx.fail(name, "apply", result)
     return Outcome(name, Status.APPLIED, entry["detail"], data={"changes": entry["changes"]})
 
 
 def drift(session: Session) -> ExitCode:
-    outcomes = session.run(lambda name: stackops.drift(session.ctx, name))
+    with session.exclusive("drift"):
+        outcomes = session.run(lambda name: stackops.drift(session.ctx, name))
     session.summary(f"drift {session.request.env}", outcomes)
     session.raise_if_interrupted()
     return aggregate(o.status for o in outcomes.values())

@@ -75,6 +75,26 @@ class Workspace:
         """Names of this workspace's dev environment (state bucket, lock table, state keys)."""
         return Naming(load_environment("dev", project_name=self.project, env={}))
 
+    def lock_items(self) -> list[dict]:
+        """Terraform state locks (items with `Info`) and environment locks in the lock table."""
+        table = self.naming.state_lock_table()
+        items = self.boto("dynamodb").scan(TableName=table, ConsistentRead=True)["Items"]
+        return [i for i in items if "Info" in i or i["LockID"]["S"].startswith("aiinv-environment")]
+
+    def state(self, kind: str) -> dict:
+        """The state object of one stack (by short name), as the backend holds it."""
+        body = self.boto("s3").get_object(Bucket=self.naming.state_bucket(), Key=self.naming.state_key(kind))["Body"]
+        return json.loads(body.read())
+
+    def state_addresses(self, kind: str) -> set[str]:
+        return {f"{r['type']}.{r['name']}" for r in self.state(kind)["resources"] if r["mode"] == "managed"
+                and r["instances"]}
+
+    def logged(self, text: str) -> list[str]:
+        """Lines containing `text` in the Terraform logs aiinv kept for this workspace's runs."""
+        return [line for path in sorted((self.root / ".aiinv" / "logs").rglob("*.out"))
+                for line in path.read_text().splitlines() if text in line]
+
     def boto(self, service: str):
         import boto3
 
@@ -89,6 +109,6 @@ def workspace(tmp_path: Path, moto_endpoint: str, plugin_cache: Path) -> Workspa
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-central-1",
         "AWS_ENDPOINT_URL": moto_endpoint, "AIINV_FIXTURE_ENDPOINT": moto_endpoint,
         "AIINV_APP": f"{FIXTURE_APP}:build_app", "AIINV_PLUGIN_CACHE": str(plugin_cache), "CI": "true",
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": str(REPO), "AIINV_RUNS_DIR": str(tmp_path / "live-runs"),
     })
     return Workspace(tmp_path, env, f"t{uuid.uuid4().hex[:10]}")

@@ -43,9 +43,7 @@ def _apply_all(ws: Workspace, **env: str) -> None:
 
 
 def _lock_items(ws: Workspace) -> list[dict]:
-    table = ws.naming.state_lock_table()
-    items = ws.boto("dynamodb").scan(TableName=table)["Items"]
-    return [i for i in items if "Info" in i]
+    return ws.lock_items()
 
 
 def test_bootstrap_plan_apply_output_replan_destroy(workspace: Workspace) -> None:
@@ -136,18 +134,28 @@ def test_drift_exits_2_and_names_the_stack_whose_state_was_changed_outside_terra
     assert all("no changes" in row for name, row in rows.items() if name != "security"), rows
 
 
-def test_two_concurrent_applies_one_fails_on_the_lock_and_state_stays_intact(workspace: Workspace) -> None:
+def test_two_concurrent_applies_one_fails_on_the_environment_lock_and_state_stays_intact(
+        workspace: Workspace) -> None:
     ws = workspace
     _bootstrap(ws)
     _apply_all(ws)
     slow = {"AIINV_FIXTURE_REVISION": "2", "AIINV_FIXTURE_SLEEP": "security:8"}
     first = ws.popen("apply", "--env", "dev", "--stack", "security", **slow)
     _wait_for(first, "Provisioning with 'local-exec'")
+    held = {i["LockID"]["S"]: i for i in _lock_items(ws)}
+    holder = held["aiinv-environment"]
     second = ws.run("apply", "--env", "dev", "--stack", "security", **slow)
     assert second.returncode == 1
-    assert "is locked by another run" in second.stdout + second.stderr
+    message = second.stderr.strip()
+    assert len(message.splitlines()) == 1 and message.startswith("error: environment dev is locked by run ")
+    run_id = holder["RunID"]["S"]
+    for value in (run_id, "apply by ", holder["Since"]["S"], f"aiinv unlock --env dev {run_id}"):
+        assert value in message, (value, message)
+    assert {i["LockID"]["S"]: i for i in _lock_items(ws)} == held  # the loser touched no lock
     rest, _ = first.communicate(timeout=120)
     assert first.returncode == 0, rest
+    assert _lock_items(ws) == []
+    assert ws.state("security")["resources"][0]["instances"][0]["attributes"]["input"]["value"]["revision"] == "2"
     check = ws.run("plan", "--env", "dev", "--stack", "security", **slow)
     assert check.returncode == 0, check.stdout + check.stderr
 
