@@ -71,6 +71,9 @@ class ProcessRunner:
         self.on_start: Callable[[subprocess.Popen, Path], None] | None = None
         """Called with each started child and its directory (the machine-wide run registry)."""
         self.on_end: Callable[[subprocess.Popen], None] | None = None
+        self.inherited_fds: tuple[int, ...] = ()
+        """Descriptors every child keeps open: the lock on the run's synth snapshot, so that a Terraform
+        that outlives a killed aiinv still holds the files it works on (see `cli.snapshots`)."""
 
     def run(
         self,
@@ -93,6 +96,7 @@ class ProcessRunner:
                     stdout=out_file,
                     stderr=err_file,
                     start_new_session=True,
+                    pass_fds=self.inherited_fds,
                 )
             with self._lock:
                 self._running.add(proc)

@@ -196,6 +196,7 @@ def open_session(request: Request, *, synth: bool = True) -> Session:
         )
         console = Console(color=use_color(request.no_color))
         runner = ProcessRunner(terraform_command(), log_dir=new_log_dir(request.env))
+        runner.inherited_fds = snapshot.fds()
         _track_live_runs(runner, stacks)
         return Session(request, config, stacks, graph, selected, console, runner, snapshot)
     except BaseException:

@@ -44,6 +44,10 @@ class Snapshot:
     path: Path
     _fd: int | None = field(default=None, repr=False)
 
+    def fds(self) -> tuple[int, ...]:
+        """The lock's descriptor, for child processes that must hold the snapshot as long as they run."""
+        return () if self._fd is None else (self._fd,)
+
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)

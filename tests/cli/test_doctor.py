@@ -14,8 +14,9 @@ from cli.main import app
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path):
     for var in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_PROFILE",
                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AIINV_TERRAFORM",
-                "TF_CLI_CONFIG_FILE"):
+                "TF_CLI_CONFIG_FILE", "AIINV_PROVIDER_MIRROR"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a machine without a provider mirror
     # No shared files, no instance metadata: only what a test sets.
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
@@ -39,8 +40,19 @@ def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
 
+def _provider_in_mirror() -> None:
+    """The pinned provider in the machine's mirror (an executable stands in for the binary)."""
+    from cli import provider_mirror
+
+    binary = provider_mirror.binary_path(provider_mirror.default_mirror())
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+
+
 def test_everything_in_place_after_bootstrap(clean_env) -> None:
     _credentials(clean_env)
+    _provider_in_mirror()
     with mock_aws():
         code, rows = _doctor("--env", "dev")
         assert code == ExitCode.ERROR
@@ -51,7 +63,7 @@ def test_everything_in_place_after_bootstrap(clean_env) -> None:
         assert boot.exit_code == 0, boot.output
         code, rows = _doctor("--env", "dev")
     assert code == ExitCode.OK, rows
-    assert set(rows) == {"Node.js", "Terraform", "AWS credentials", "state backend"}
+    assert set(rows) == {"Node.js", "Terraform", "AWS provider 6.25.0", "AWS credentials", "state backend"}
     assert all(row.startswith("ok") for row in rows.values())
     assert rows["AWS credentials"] == "ok account 123456789012"
 

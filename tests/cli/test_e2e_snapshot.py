@@ -47,3 +47,28 @@ def test_a_synth_of_other_code_during_an_apply_changes_nothing_the_apply_works_o
     assert second.returncode == 0, second.stdout + second.stderr
     assert set(_revisions(ws).values()) == {"2"}
     assert len(list((ws.root / "cdktf.out").glob(".dev-*"))) == 1
+
+
+def test_a_terraform_that_outlives_a_killed_aiinv_keeps_its_snapshot_through_a_later_synth(
+        workspace: Workspace) -> None:
+    ws = workspace
+    assert ws.run("bootstrap", "--env", "dev").returncode == 0
+    running = ws.popen("apply", "--env", "dev", "--stack", "security", AIINV_FIXTURE_SLEEP="security:12")
+    deadline = time.monotonic() + 90
+    while not ws.logged("Provisioning with 'local-exec'") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    snapshot = (ws.root / "cdktf.out/dev").resolve()
+    running.kill()
+    running.wait(10)
+
+    # Another synth cleans up unused snapshots; the one the orphaned Terraform works in is still in use.
+    other = ws.run("synth", "--env", "dev", AIINV_FIXTURE_REVISION="2")
+    assert other.returncode == 0, other.stdout + other.stderr
+    assert (snapshot / "stacks").is_dir(), "the snapshot of a running Terraform was deleted"
+
+    deadline = time.monotonic() + 120
+    while not ws.logged("Apply complete!") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert ws.logged("Apply complete!"), "Terraform did not finish after aiinv was killed"
+    body = ws.boto("s3").get_object(Bucket=ws.naming.state_bucket(), Key=ws.naming.state_key("security"))
+    assert any(r["name"] == "slow" for r in json.loads(body["Body"].read())["resources"])
