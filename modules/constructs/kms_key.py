@@ -1,5 +1,8 @@
 """The customer-managed key that encrypts everything at rest.
 
+Key and alias are retained on destroy, like the data they encrypt: a key scheduled for deletion would
+make every retained table, bucket and market-data record unreadable.
+
 Key policy: the account root administers the key but cannot use it directly; principals of the
 account use it only through the services listed in `ENCRYPTING_SERVICES`; CloudWatch Logs, CloudWatch
 alarms, EventBridge and Budgets (which write to encrypted log groups, topics and queues) get exactly
@@ -16,6 +19,7 @@ from constructs import Construct
 
 from modules.config import EnvironmentConfig
 from modules.constructs.grants import Condition, Statement
+from modules.constructs.retention import retain_on_destroy
 
 # Services whose resources are encrypted with the key, used by principals of the account.
 ENCRYPTING_SERVICES = ("dynamodb", "lambda", "s3", "secretsmanager", "sns", "sqs", "timestream")
@@ -49,6 +53,9 @@ class CustomerKey(Construct):
             policy=json.dumps(self._policy(), sort_keys=True),
         )
         self.alias = KmsAlias(self, "Alias", name=alias, target_key_id=self.resource.key_id)
+        # Retained data (tables, buckets, market data) stays readable only while its key lives.
+        retain_on_destroy(self.resource)
+        retain_on_destroy(self.alias)
 
     @property
     def arn(self) -> str:

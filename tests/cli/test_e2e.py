@@ -136,6 +136,29 @@ def test_drift_exits_2_and_names_the_stack_whose_state_was_changed_outside_terra
     assert all("no changes" in row for name, row in rows.items() if name != "security"), rows
 
 
+def test_destroy_refuses_before_touching_state_when_a_stack_would_block_it(workspace: Workspace) -> None:
+    ws = workspace
+    _bootstrap(ws)
+    _apply_all(ws, AIINV_FIXTURE_GUARDED="compute")
+
+    refused = ws.run("destroy", "--env", "dev", "--auto-approve", AIINV_FIXTURE_GUARDED="compute")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    (line,) = [x for x in refused.stderr.splitlines() if x.startswith("error:")]
+    assert "nothing was destroyed" in line and f"{ws.project}-compute-dev: terraform_data.guarded_forgotten" in line
+    assert "Destroy complete!" not in refused.stdout
+    # Every stack keeps its state, the retained bucket included (it was not removed from state).
+    for kind in ("security", "data", "compute", "observability"):
+        body = ws.boto("s3").get_object(Bucket=ws.naming.state_bucket(), Key=ws.naming.state_key(kind))["Body"]
+        addresses = {f"{r['type']}.{r['name']}" for r in json.loads(body.read())["resources"]}
+        assert "terraform_data.main" in addresses, kind
+        if kind == "data":
+            assert "terraform_data.raw_bucket" in addresses
+
+    # Once the configuration no longer guards it, the same destroy goes through.
+    gone = ws.run("destroy", "--env", "dev", "--auto-approve")
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+
+
 def test_two_concurrent_applies_one_fails_on_the_lock_and_state_stays_intact(workspace: Workspace) -> None:
     ws = workspace
     _bootstrap(ws)

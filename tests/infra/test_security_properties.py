@@ -10,7 +10,6 @@ import pytest
 from modules.catalog.buckets import BUCKETS
 from modules.catalog.tables import CORE_TABLES, MARKET_DATA
 from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
-from modules.constructs.retention import RETAIN_MARKER
 from modules.stacks.data import ACCESS_LOGS
 from tests.support.synthesized import all_stacks, resources, stack_json
 
@@ -93,14 +92,13 @@ def test_every_data_bucket_logs_access_to_the_access_log_bucket(stacks) -> None:
 
 
 def test_every_table_is_encrypted_with_the_key_recoverable_and_on_demand(stacks) -> None:
-    for env_name, _, stack in stacks:
+    for _env_name, _, stack in stacks:
         for address, table in resources(stack, "aws_dynamodb_table").items():
             assert table["server_side_encryption"] == {
                 "enabled": True, "kms_key_arn": table["server_side_encryption"]["kms_key_arn"]}
             assert "kms_key" in table["server_side_encryption"]["kms_key_arn"], address
             assert table["point_in_time_recovery"]["enabled"] is True, address
             assert table["billing_mode"] == "PAY_PER_REQUEST", address
-            assert table["deletion_protection_enabled"] is (env_name == "prod"), address
 
 
 def test_the_data_stack_has_the_seed_tables_and_buckets(stacks) -> None:
@@ -124,28 +122,6 @@ def test_market_data_lives_in_exactly_one_store_as_the_environment_says(env_name
     assert has_timestream is (config.market_data_store.value == "timestream")
     for db in resources(data, "aws_timestreamwrite_database").values():
         assert "kms_key" in db["kms_key_id"]
-
-
-def test_retained_resources_survive_destroy(stacks) -> None:
-    """Buckets with their configuration and the seed's tables carry prevent_destroy and the marker."""
-    retained_tables = {t.name for t in (*CORE_TABLES, MARKET_DATA) if t.retain}
-    for env_name, _, stack in stacks:
-        n = naming(env_name)
-        for rtype, entries in stack.get("resource", {}).items():
-            for address, resource in entries.items():
-                retained = resource.get("//", {}).get(RETAIN_MARKER) is True
-                if rtype.startswith("aws_s3_bucket") or rtype.startswith("aws_timestreamwrite"):
-                    must = True
-                elif rtype == "aws_dynamodb_table":
-                    must = resource["name"] in {n.resource(t) for t in retained_tables}
-                elif address.startswith("ApiGatewayLogging_"):
-                    # API Gateway's account-wide logging role outlives any one environment's API.
-                    must = True
-                else:
-                    must = False
-                assert retained is must, f"{env_name} {rtype}.{address}: retained={retained}"
-                if retained:
-                    assert resource["lifecycle"]["prevent_destroy"] is True
 
 
 def test_no_iam_statement_grants_every_action_or_an_unscoped_resource(stacks) -> None:
