@@ -27,6 +27,7 @@ from constructs import Construct
 
 from modules.catalog import buckets as bk
 from modules.catalog import functions as fn
+from modules.catalog import routes as rt
 from modules.catalog import secrets as sec
 from modules.catalog import tables as tb
 from modules.catalog.functions import BucketAccess, FunctionSpec, TableAccess
@@ -142,6 +143,9 @@ class ComputeStack(BaseStack):
         for variable, field_name in uses.settings:
             value = getattr(config, field_name)
             env[variable] = ",".join(value) if isinstance(value, tuple) else str(value)
+        if spec.name in rt.rest_functions():
+            # The functions answer browsers themselves (proxy integrations add no CORS headers).
+            env[rt.CORS_ORIGINS_VARIABLE] = ",".join(config.cors_origins)
         if uses.cognito_client:
             pool = self.auth.user_pool
             env["COGNITO_ISSUER"] = f"https://cognito-idp.{config.region}.amazonaws.com/{pool.id}"

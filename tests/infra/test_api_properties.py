@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
 from modules.catalog.openapi import API_KEY, COGNITO, VALIDATOR
-from modules.catalog.routes import ROUTES, WEBSOCKET_ROUTES, Access
+from modules.catalog.routes import CORS_ORIGINS_VARIABLE, ROUTES, WEBSOCKET_ROUTES, Access
 from modules.config import ENVIRONMENT_NAMES, load_environment
 from tests.support.synthesized import resources, stack_json
 
@@ -219,3 +220,27 @@ def test_the_streaming_function_may_manage_only_this_stage_connections(env) -> N
     assert statement["Action"] == ["execute-api:ManageConnections"]
     base = f"{ref('aws_apigatewayv2_api', ws_address, 'execution_arn')}/{env_name}"
     assert statement["Resource"] == [f"{base}/{m}/@connections/*" for m in ("DELETE", "GET", "POST")]
+
+
+def _preflight_origins(preflight: dict[str, Any]) -> set[str]:
+    response = preflight["x-amazon-apigateway-integration"]["responses"]["default"]
+    static = response["responseParameters"].get("method.response.header.Access-Control-Allow-Origin")
+    if static is not None:
+        return {static.strip("'")}
+    return set(re.findall(r'\$origin == "([^"]+)"', response["responseTemplates"]["application/json"]))
+
+
+def test_preflight_and_every_function_behind_a_route_allow_exactly_the_environment_origins(env) -> None:
+    """What the preflight promises, the functions' own answers keep (proxy integrations add no headers)."""
+    env_name, stack = env
+    origins = set(load_environment(env_name, env={}).cors_origins)
+    for path, operations in document(stack)["paths"].items():
+        assert _preflight_origins(operations["options"]) == origins, path
+    compute = stack_json(env_name, "compute")
+    behind_routes = {f"Function-{r.function}_" for r in ROUTES}
+    for address, function in resources(compute, "aws_lambda_function").items():
+        variables = function["environment"]["variables"]
+        if any(address.startswith(prefix) for prefix in behind_routes):
+            assert set(variables[CORS_ORIGINS_VARIABLE].split(",")) == origins, address
+        else:
+            assert CORS_ORIGINS_VARIABLE not in variables, address
