@@ -28,6 +28,7 @@ def run_checks(config: object | None) -> list[Check]:
     checks.append(_credentials(config))
     if config is not None:
         checks.append(_backend(config))
+        checks.append(_apigateway_logging(config))
     return checks
 
 
@@ -128,3 +129,20 @@ def _backend(config: object) -> Check:
             f"run `aiinv bootstrap --env {config.name}`",
         )  # type: ignore[attr-defined]
     return Check("state backend", True, f"s3://{bucket}, lock table {table}")
+
+
+def _apigateway_logging(config: object) -> Check:
+    """Stage logging fails to deploy while the account and region have no API Gateway CloudWatch role."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from cli.account import apigateway_logging_role_arn
+
+    fix = f"run `aiinv bootstrap --env {config.name}` (it owns this account-level setting)"  # type: ignore[attr-defined]
+    try:
+        arn = apigateway_logging_role_arn(boto3.client("apigateway", region_name=config.region))  # type: ignore[attr-defined]
+    except (BotoCoreError, ClientError) as exc:
+        return Check("API Gateway logging role", False, f"not readable ({type(exc).__name__})", fix)
+    if not arn:
+        return Check("API Gateway logging role", False, "none set for this account and region", fix)
+    return Check("API Gateway logging role", True, arn)

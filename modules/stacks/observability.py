@@ -14,6 +14,7 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from modules.config import EnvironmentConfig
+from modules.config.naming import COST_ALLOCATION_TAG
 from modules.constructs.alarms import Alarms, AlarmSpec
 from modules.constructs.alert_topic import AlertTopic
 from modules.constructs.cost_budget import CostBudget
@@ -76,7 +77,8 @@ class ObservabilityStack(BaseStack):
             self.alarms.add(f"stream-{spec.suffix}", name=n.resource(f"stream-{spec.suffix}"), spec=spec,
                             dimensions={"ApiId": websocket_api_id, "Stage": websocket_stage})
         self.budget = CostBudget(self, "Budget", name=n.resource("monthly-cost"),
-                                 monthly_limit_usd=config.monthly_budget_usd, topic_arn=self.topic.arn)
+                                 monthly_limit_usd=config.monthly_budget_usd, topic_arn=self.topic.arn,
+                                 tag_key=COST_ALLOCATION_TAG, tag_value=config.name)
         self.dashboard = Dashboard(self, "Dashboard", name=n.resource("operations"), inputs=DashboardInputs(
             region=config.region,
             function_names=[f.function_name for _, f in sorted(functions.items())],

@@ -41,17 +41,20 @@ def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_everything_in_place_after_bootstrap(clean_env) -> None:
     _credentials(clean_env)
-    with mock_aws():
+    with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
         code, rows = _doctor("--env", "dev")
         assert code == ExitCode.ERROR
         assert rows["state backend"].startswith("MISSING")
         assert rows["state backend"].endswith("-> run `aiinv bootstrap --env dev`")
+        assert rows["API Gateway logging role"] == (
+            "MISSING none set for this account and region -> run `aiinv bootstrap --env dev` "
+            "(it owns this account-level setting)")
 
         boot = CliRunner().invoke(app, ["bootstrap", "--env", "dev"], catch_exceptions=False)
         assert boot.exit_code == 0, boot.output
         code, rows = _doctor("--env", "dev")
     assert code == ExitCode.OK, rows
-    assert set(rows) == {"Node.js", "Terraform", "AWS credentials", "state backend"}
+    assert set(rows) == {"Node.js", "Terraform", "AWS credentials", "state backend", "API Gateway logging role"}
     assert all(row.startswith("ok") for row in rows.values())
     assert rows["AWS credentials"] == "ok account 123456789012"
 

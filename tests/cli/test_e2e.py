@@ -52,7 +52,8 @@ def test_bootstrap_plan_apply_output_replan_destroy(workspace: Workspace) -> Non
     ws = workspace
     _bootstrap(ws)
     again = ws.run("bootstrap", "--env", "dev")
-    assert again.returncode == 0 and again.stdout.count("already existed") == 2
+    assert again.returncode == 0 and again.stdout.count("already existed") == 3, again.stdout
+    assert "cost-allocation tag environment: active" in again.stdout
     bucket = ws.boto("s3").get_bucket_versioning(Bucket=ws.naming.state_bucket())
     assert bucket["Status"] == "Enabled"
 

@@ -130,7 +130,6 @@ def test_the_stage_logs_traces_and_throttles_every_method(env) -> None:
     _, stage = one(stack, "aws_api_gateway_stage")
     assert stage["xray_tracing_enabled"] is True
     assert stage["stage_name"] == env_name
-    assert "aws_api_gateway_account" in " ".join(stage["depends_on"])
     _, settings = one(stack, "aws_api_gateway_method_settings")
     assert settings["method_path"] == "*/*"
     assert settings["settings"] == {
@@ -167,15 +166,11 @@ def test_access_logs_are_json_into_retained_encrypted_log_groups(env) -> None:
     assert f"/aws/apigateway/${{aws_apigatewayv2_api.{ws_address}.id}}/{env_name}" in names
 
 
-def test_api_gateway_has_its_account_logging_role(env) -> None:
-    _, stack = env
-    role_address, role = one(stack, "aws_iam_role")
-    trust = json.loads(role["assume_role_policy"])["Statement"]
-    assert [s["Principal"] for s in trust] == [{"Service": "apigateway.amazonaws.com"}]
-    _, account = one(stack, "aws_api_gateway_account")
-    assert account["cloudwatch_role_arn"] == ref("aws_iam_role", role_address, "arn")
-    _, attachment = one(stack, "aws_iam_role_policy_attachment")
-    assert attachment["policy_arn"].endswith("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+def test_no_environment_manages_the_account_level_api_gateway_setting(env) -> None:
+    """One value per account and region, owned by `aiinv bootstrap`."""
+    _env_name, stack = env
+    assert not resources(stack, "aws_api_gateway_account")
+    assert not resources(stack, "aws_iam_role")
 
 
 def test_api_gateway_may_invoke_functions_only_from_this_api_and_stage(env) -> None:

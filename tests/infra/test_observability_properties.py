@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
+from modules.config.naming import COST_ALLOCATION_TAG
 from tests.support.references import resolve
 from tests.support.synthesized import resources, stack_json
 
@@ -124,6 +125,10 @@ def test_the_monthly_budget_notifies_the_topic_above_the_limit(env) -> None:
     (budget,) = resources(stack, "aws_budgets_budget").values()
     assert (budget["budget_type"], budget["time_unit"]) == ("COST", "MONTHLY")
     assert (budget["limit_amount"], budget["limit_unit"]) == (str(config.monthly_budget_usd), "USD")
+    # Only this environment's spend: the cost-allocation tag that every resource of it carries.
+    assert budget["cost_filter"] == [{"name": "TagKeyValue", "values": [f"user:{COST_ALLOCATION_TAG}${env_name}"]}]
+    (provider,) = stack["provider"]["aws"]
+    assert provider["default_tags"][0]["tags"][COST_ALLOCATION_TAG] == env_name
     kinds = {n["notification_type"] for n in budget["notification"]}
     assert kinds == {"ACTUAL", "FORECASTED"}
     for notification in budget["notification"]:

@@ -242,3 +242,13 @@ def test_user_pool_follows_the_environment(env_name: str) -> None:
 def test_production_has_mfa_required_and_deletion_protection() -> None:
     prod = load_environment("prod", env={})
     assert prod.mfa.value == "ON" and prod.deletion_protection
+
+
+ACCOUNT_LEVEL_TYPES = ("aws_api_gateway_account", "aws_ce_cost_allocation_tag", "aws_lambda_account_settings")
+
+
+def test_no_environment_stack_manages_a_setting_that_exists_once_per_account(stacks) -> None:
+    """Several environments share an account: each managing these would repoint them on every apply."""
+    for _, stack_name, stack in stacks:
+        for rtype in ACCOUNT_LEVEL_TYPES:
+            assert not resources(stack, rtype), f"{stack_name} manages {rtype}"
