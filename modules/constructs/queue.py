@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.lambda_event_source_mapping import LambdaEventSourceMapping
+from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
+    LambdaEventSourceMapping,
+    LambdaEventSourceMappingScalingConfig,
+)
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
@@ -99,8 +102,15 @@ class QueueWithDeadLetter(Construct):
         )
 
     def consume_with(self, grantee: Grantee, *, function_name: str, function_timeout_seconds: int,
-                     function_label: str,
+                     function_label: str, maximum_concurrency: int, reserved_concurrency: int | None,
                      batch_size: int = 10) -> LambdaEventSourceMapping:
+        """`maximum_concurrency` caps the invocations the mapping starts; it must fit the function's
+        reservation, or Lambda throttles the extra batches and their messages drift to the DLQ."""
+        if reserved_concurrency is not None and maximum_concurrency > reserved_concurrency:
+            raise ValueError(
+                f"the queue may start {maximum_concurrency} concurrent invocations of {function_label}, "
+                f"more than its reserved concurrency {reserved_concurrency}; lower its queue_concurrency"
+            )
         visibility = self.visibility_timeout_seconds
         if visibility < 6 * function_timeout_seconds:
             raise ValueError(
@@ -111,6 +121,7 @@ class QueueWithDeadLetter(Construct):
         return LambdaEventSourceMapping(
             self, "Consumer", event_source_arn=self.queue.arn, function_name=function_name,
             batch_size=batch_size, maximum_batching_window_in_seconds=5,
+            scaling_config=LambdaEventSourceMappingScalingConfig(maximum_concurrency=maximum_concurrency),
             # The handler reports failed records; without this the whole batch would count as done.
             function_response_types=["ReportBatchItemFailures"],
         )

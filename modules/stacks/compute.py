@@ -30,6 +30,7 @@ from modules.catalog import functions as fn
 from modules.catalog import routes as rt
 from modules.catalog import secrets as sec
 from modules.catalog import tables as tb
+from modules.catalog.concurrency import reservations
 from modules.catalog.functions import BucketAccess, FunctionSpec, TableAccess
 from modules.config import EnvironmentConfig, MarketDataStore
 from modules.constructs import perms
@@ -72,6 +73,7 @@ class ComputeStack(BaseStack):
             source_code_hash=source_code_hash(layer_file), compatible_runtimes=[LAMBDA_RUNTIME],
             compatible_architectures=["x86_64"], description="Powertools, pydantic, VADER, defusedxml",
         )
+        self.reservations = reservations(config)
         consumer_timeout = {s.uses.consumes: s.timeout_seconds for s in fn.FUNCTIONS if s.uses.consumes}
         self.queues: dict[str, QueueWithDeadLetter] = {
             name: QueueWithDeadLetter(self, f"Queue-{name}", queue_name=n.resource(name),
@@ -114,7 +116,7 @@ class ComputeStack(BaseStack):
             log_group_name=n.log_group(spec.name),
             log_retention_days=config.log_retention_days,
             environment=self._environment(spec),
-            reserved_concurrency=config.reserved_concurrency.get(spec.name),
+            reserved_concurrency=self.reservations.get(spec.name),
             subnet_ids=config.private_subnet_ids,
             security_group_ids=config.security_group_ids,
             dead_letter_arn=self.async_failures.arn if spec.uses.schedule else None,
@@ -187,7 +189,9 @@ class ComputeStack(BaseStack):
         if uses.consumes:
             self.queues[uses.consumes].consume_with(grantee, function_name=function.name,
                                                     function_timeout_seconds=spec.timeout_seconds,
-                                                    function_label=spec.name)
+                                                    function_label=spec.name,
+                                                    maximum_concurrency=spec.queue_concurrency,
+                                                    reserved_concurrency=self.reservations.get(spec.name))
         for table_name in uses.streams:
             self._follow_stream(function, table_name)
         if uses.market_data:
