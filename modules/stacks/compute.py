@@ -86,6 +86,8 @@ class ComputeStack(BaseStack):
             self, "AsyncFailures", queue_name=n.resource(f"{ASYNC_FAILURES}-dlq"), key=self.key,
             retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
         )
+        # Its failures come from schedules, asynchronous invocations and streams, never from a queue.
+        self.async_failures.allow_redrive_from([])
         self._schedule_rules: list[str] = []
         self.functions: dict[str, PythonFunction] = {s.name: self._function(s) for s in fn.FUNCTIONS}
         for spec in fn.FUNCTIONS:

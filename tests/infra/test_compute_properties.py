@@ -191,3 +191,25 @@ def test_reservations_cover_what_the_throttle_admits_and_every_queue_fits_its_fu
         assert maximum >= SQS_MINIMUM_CONCURRENCY
         reserved = function.get("reserved_concurrent_executions")
         assert reserved is None or maximum <= reserved, f"{spec.name}: queue {maximum} > reserved {reserved}"
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_every_dead_letter_queue_names_the_queues_that_may_use_it(by_env, env_name: str) -> None:
+    _, stack = compute(by_env, env_name)
+    queues = resources(stack, "aws_sqs_queue")
+    sources: dict[str, list[str]] = {}
+    for address, queue in queues.items():
+        if "redrive_policy" in queue:
+            target = json.loads(queue["redrive_policy"])["deadLetterTargetArn"]
+            sources.setdefault(target, []).append(f"${{aws_sqs_queue.{address}.arn}}")
+    allows = {a["queue_url"]: json.loads(a["redrive_allow_policy"])
+              for a in resources(stack, "aws_sqs_queue_redrive_allow_policy").values()}
+    dead_letters = [a for a, q in queues.items() if "dlq" in q["name"].split("-")]
+    assert dead_letters and len(allows) == len(dead_letters)
+    for address in dead_letters:
+        allowed = allows[f"${{aws_sqs_queue.{address}.url}}"]
+        named = sources.get(f"${{aws_sqs_queue.{address}.arn}}")
+        if named:
+            assert allowed == {"redrivePermission": "byQueue", "sourceQueueArns": named}, address
+        else:
+            assert allowed == {"redrivePermission": "denyAll"}, address

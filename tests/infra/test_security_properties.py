@@ -167,8 +167,27 @@ def test_the_key_rotates_and_its_policy_names_the_services_that_use_it(stacks) -
             for service in ("dynamodb", "s3", "secretsmanager", "sqs", "sns"):
                 assert f"{service}.{region}.amazonaws.com" in via
             assert sids["CloudWatchLogs"]["Principal"]["Service"] == f"logs.{region}.amazonaws.com"
-            assert {"cloudwatch.amazonaws.com", "events.amazonaws.com"} <= set(
-                sids["PublishToEncryptedTopicsAndQueues"]["Principal"]["Service"])
+            publishers = {s["Principal"].get("Service") for s in policy["Statement"]}
+            assert {"budgets.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"} <= publishers
+
+
+def test_every_key_policy_statement_for_a_service_acts_only_for_this_account(stacks) -> None:
+    """No confused deputy: a service principal may use the key only on behalf of this account's resources."""
+    for env_name, _, stack in stacks:
+        account = load_environment(env_name, env={}).account_id
+        for address, key in resources(stack, "aws_kms_key").items():
+            for statement in json.loads(key["policy"])["Statement"]:
+                if "Service" not in statement["Principal"]:
+                    continue
+                assert isinstance(statement["Principal"]["Service"], str), f"{address} {statement['Sid']}"
+                condition = statement.get("Condition", {})
+                source_account = condition.get("StringEquals", {}).get("aws:SourceAccount")
+                source_arn = condition.get("ArnLike", {}).get("aws:SourceArn", "")
+                # CloudWatch Logs is bound by its documented encryption context, the account's log groups.
+                logs_context = condition.get("ArnLike", {}).get("kms:EncryptionContext:aws:logs:arn", "")
+                assert source_account == account or f":{account}:" in source_arn or (
+                    logs_context.startswith("arn:aws:logs:") and f":{account}:" in logs_context), (
+                    f"{env_name} {address} {statement['Sid']} has no source condition")
 
 
 def test_secrets_use_the_key_and_their_values_never_enter_terraform(stacks) -> None:
