@@ -4,6 +4,8 @@ The bucket gets versioning (recovery of any earlier state), default SSE-KMS encr
 access block, bucket-owner-enforced ownership (no ACLs) and a policy that refuses plain HTTP. The lock
 table has the `LockID` string key Terraform expects, on-demand billing and encryption at rest.
 Settings are (re)applied every time, so a run also repairs drift; the report says what existed.
+It also owns the settings that exist once per account and region (`cli.account`): API Gateway's
+CloudWatch role and the cost-allocation tag that the environments' budgets filter on.
 """
 
 from __future__ import annotations
@@ -18,13 +20,19 @@ from cli.errors import AiinvError
 class Step:
     resource: str
     name: str
-    existed: bool
+    state: str
+    """created, already existed (settings ensured), or what an account-level setting reports."""
+
+
+def _state(existed: bool) -> str:
+    return "already existed (settings ensured)" if existed else "created"
 
 
 def bootstrap(config: object) -> list[Step]:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from cli.account import ensure_account_settings
     from modules.config import Naming
 
     naming = Naming(config)  # type: ignore[arg-type]
@@ -33,10 +41,12 @@ def bootstrap(config: object) -> list[Step]:
     try:
         s3 = boto3.client("s3", region_name=region)
         ddb = boto3.client("dynamodb", region_name=region)
-        return [
-            Step("state bucket", bucket, _bucket(s3, bucket, region)),
-            Step("lock table", table, _table(ddb, table)),
+        steps = [
+            Step("state bucket", bucket, _state(_bucket(s3, bucket, region))),
+            Step("lock table", table, _state(_table(ddb, table))),
         ]
+        account = ensure_account_settings(config, boto3.Session())
+        return steps + [Step(s.resource, s.name, s.state) for s in account]
     except (BotoCoreError, ClientError) as exc:
         raise AiinvError(f"bootstrap of '{config.name}' failed: {exc}") from exc  # type: ignore[attr-defined]
 

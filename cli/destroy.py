@@ -1,5 +1,9 @@
 """`aiinv destroy`: dependents first; retained data (buckets, tables) stays and is listed.
 
+A preflight over every selected stack runs first (`cli.preflight`): anything that would stop the
+destroy half-way (deletion protection on a resource that is not retained, prevent_destroy without the
+retain marker) refuses the whole run with the fix, before any retained resource leaves state.
+
 Resources whose Terraform-JSON comment carries `"retain_on_destroy": true` (they also have
 `lifecycle.prevent_destroy`) are removed from state in one `terraform state rm`, just before the
 stack's destroy. Before that the state is pulled to a local backup (mode 0600). If the destroy then
@@ -18,6 +22,7 @@ from pathlib import Path
 
 from cli import layout, stackops
 from cli import terraform as tf
+from cli.destroy_preflight import Blocker, config_blockers, managed_addresses, state_blockers
 from cli.errors import ExitCode, RefusedError, aggregate
 from cli.manifest import retained_addresses
 from cli.outcome import Outcome, Status
@@ -57,8 +62,28 @@ def confirm_destroy(session: Session, *, auto_approve: bool, confirm_env: str | 
         ask_for_env_name(env, f"destroy {len(session.selected)} stacks of '{env}'", hint="--auto-approve")
 
 
+def preflight(session: Session) -> None:
+    """Refuse the whole destroy, before it touches any state, when a selected stack would block it."""
+    ctx, env = session.ctx, session.request.env
+    blockers: list[Blocker] = []
+    for name in session.graph.ordered(session.selected, reverse=True):
+        config = ctx.stacks[name].config()
+        stackops.ensure_init(ctx, name)
+        pulled = ctx.tf(name, tf.state_pull(), echo=False)
+        if pulled.returncode != 0:
+            raise stackops.failure(name, "state pull (preflight, nothing destroyed)", pulled)
+        state = json.loads(pulled.stdout or "{}")
+        blockers += config_blockers(name, config, managed_addresses(state))
+        hint = f"run `aiinv apply --env {env} --stack {name}`"
+        blockers += state_blockers(name, state, config, retained=set(retained_addresses(config)), apply_hint=hint)
+    if blockers:
+        raise RefusedError("destroy would stop half-way, nothing was destroyed: "
+                           + "; ".join(b.describe() for b in blockers))
+
+
 def destroy(session: Session) -> ExitCode:
     with session.exclusive("destroy"):
+        preflight(session)
         outcomes = session.run(lambda name: destroy_stack(session, name), reverse=True)
     session.summary(f"destroy {session.request.env}", outcomes)
     retained = [(n, r) for n, o in outcomes.items() for r in o.data.get("retained", [])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -29,6 +30,10 @@ def run_checks(config: object | None) -> list[Check]:
     checks.append(_credentials(config))
     if config is not None:
         checks.append(_backend(config))
+        checks.append(_apigateway_logging(config))
+        checks.append(_concurrency(config))
+        if getattr(config, "market_data_store", None) == "timestream":
+            checks.append(_timestream(config))
     return checks
 
 
@@ -153,3 +158,70 @@ def provider_source(registry: tuple[str, int] = ("registry.terraform.io", 443)) 
         return Check(name, False, f"no mirror holds it and {registry[0]} is not reachable",
                      fix + ", or set AIINV_PROVIDER_MIRROR to a filled mirror")
     return Check(name, True, f"from the registry {registry[0]} (no mirror holds it)")
+
+
+def _apigateway_logging(config: object) -> Check:
+    """Stage logging fails to deploy while the account and region have no API Gateway CloudWatch role."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from cli.account import apigateway_logging_role_arn
+
+    fix = f"run `aiinv bootstrap --env {config.name}` (it owns this account-level setting)"  # type: ignore[attr-defined]
+    try:
+        arn = apigateway_logging_role_arn(boto3.client("apigateway", region_name=config.region))  # type: ignore[attr-defined]
+    except (BotoCoreError, ClientError) as exc:
+        return Check("API Gateway logging role", False, f"not readable ({type(exc).__name__})", fix)
+    if not arn:
+        return Check("API Gateway logging role", False, "none set for this account and region", fix)
+    return Check("API Gateway logging role", True, arn)
+
+
+def _concurrency(config: object) -> Check:
+    """The environment's reservations must fit the account's quota, beside the 100 that AWS keeps unreserved."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from modules.catalog.concurrency import UNRESERVED_MINIMUM, reservations
+    from modules.config import Naming
+
+    wanted = reservations(config)  # type: ignore[arg-type]
+    if not wanted:
+        return Check("Lambda concurrency", True, "no reserved concurrency in this environment")
+    client = boto3.client("lambda", region_name=config.region)  # type: ignore[attr-defined]
+    naming = Naming(config)  # type: ignore[arg-type]
+    try:
+        limit = client.get_account_settings()["AccountLimit"]
+        held = 0  # what our functions reserve already is given back when they are updated
+        for name in wanted:
+            with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+                held += client.get_function_concurrency(FunctionName=naming.function(name)).get(
+                    "ReservedConcurrentExecutions", 0) or 0
+    except (BotoCoreError, ClientError) as exc:
+        return Check("Lambda concurrency", False, f"account settings not readable ({type(exc).__name__})",
+                     "allow lambda:GetAccountSettings and lambda:GetFunctionConcurrency")
+    needed = sum(wanted.values())
+    room = limit["UnreservedConcurrentExecutions"] + held - UNRESERVED_MINIMUM
+    asked = ", ".join(f"{n} {c}" for n, c in wanted.items())
+    detail = f"quota {limit['ConcurrentExecutions']}, reservations {asked} (total {needed}), room {max(room, 0)}"
+    if needed > room:
+        return Check("Lambda concurrency", False, detail,
+                     f"request a higher 'Concurrent executions' quota for Lambda (Service Quotas) or remove "
+                     f"functions from reserved_functions of '{config.name}' in modules/config/environments.py")  # type: ignore[attr-defined]
+    return Check("Lambda concurrency", True, detail)
+
+
+def _timestream(config: object) -> Check:
+    """Timestream for LiveAnalytics admits no new customers since 2025-06-20: most accounts cannot use it."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    fix = (f"set market_data_store=MarketDataStore.DYNAMODB for '{config.name}' in "  # type: ignore[attr-defined]
+           "modules/config/environments.py (Timestream admits no new customers since 2025-06-20)")
+    try:
+        client = boto3.client("timestream-write", region_name=config.region)  # type: ignore[attr-defined]
+        client.list_databases(MaxResults=1)
+    except (BotoCoreError, ClientError) as exc:
+        code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+        return Check("Timestream", False, f"this account cannot use Timestream ({code or type(exc).__name__})", fix)
+    return Check("Timestream", True, f"available in {config.region}")  # type: ignore[attr-defined]

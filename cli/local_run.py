@@ -82,7 +82,9 @@ def table_env(env: str = "dev") -> dict[str, str]:
 def local_environment(sources_base_url: str, tables: dict[str, str], env: str = "dev") -> dict[str, str]:
     """Every variable any function reads, for the emulated account."""
     from modules.catalog.buckets import BUCKETS
+    from modules.catalog.routes import CORS_ORIGINS_VARIABLE
     from modules.catalog.secrets import NEWS_SOURCE, SOCIAL_SOURCE
+    from modules.config import load_environment
 
     variables = {
         "AWS_DEFAULT_REGION": REGION,
@@ -104,6 +106,7 @@ def local_environment(sources_base_url: str, tables: dict[str, str], env: str = 
         "WEBSOCKET_ENDPOINT": f"https://local.execute-api.{REGION}.amazonaws.com/{env}",
         "COGNITO_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_local",
         "COGNITO_APP_CLIENT_IDS": "local-client",
+        CORS_ORIGINS_VARIABLE: ",".join(load_environment(env, env={}).cors_origins),
         **{bucket.env_var: f"{PROJECT}-{bucket.name}-{env}-{ACCOUNT}-{REGION}" for bucket in BUCKETS},
         **tables,
     }

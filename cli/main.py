@@ -167,15 +167,13 @@ def list_stacks(env: opt.Env, json_out: opt.Json = False) -> None:
 @app.command()
 @boundary
 def bootstrap(env: opt.Env, project_name: opt.ProjectName = None) -> None:
-    """Create the state bucket and lock table of ENV (idempotent) and report what already existed."""
+    """Create the state bucket and lock table of ENV and the account-level settings (idempotent); report
+    what already existed."""
     from cli.bootstrap import bootstrap as run
     from cli.session import load_config
 
     for step in run(load_config(env, project_name)):
-        typer.echo(
-            f"{step.resource} {step.name}: "
-            + ("already existed (settings ensured)" if step.existed else "created")
-        )
+        typer.echo(f"{step.resource} {step.name}: {step.state}")
 
 
 @app.command()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import aws_gaps
 from tests.support import synthesized as synth
 
 _OWNED_SYNTH_DIR = pytest.StashKey[str]()
@@ -18,6 +19,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    aws_gaps.install()
     # The controller picks the shared directory before workers start; workers inherit the variable.
     if not hasattr(config, "workerinput") and synth.SYNTH_DIR_VAR not in os.environ:
         os.environ[synth.SYNTH_DIR_VAR] = tempfile.mkdtemp(prefix="aiinv-synth-")

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from pydantic import BaseModel, ValidationError
 
+from functions.shared.cors import rest_resolver
 from functions.shared.errors import ApiError, BadRequest, PayloadTooLarge
 
 logger = Logger()
@@ -37,7 +38,7 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
 
 def build_resolver(*routers: Router) -> APIGatewayRestResolver:
     """A resolver with the given routers and the one place where exceptions become responses."""
-    app = APIGatewayRestResolver(strip_prefixes=None)
+    app = rest_resolver(strip_prefixes=None)
     for router in routers:
         app.include_router(router)
 

@@ -55,6 +55,10 @@ class FunctionSpec:
     timeout_seconds: int = 30
     memory_mb: int = 512
     uses: Uses = field(default_factory=Uses)
+    typical_duration_seconds: float = 1.0
+    """A typical invocation (p95, warm); sizes reserved concurrency (`modules.catalog.concurrency`)."""
+    queue_concurrency: int = 2
+    """Most concurrent invocations its SQS mapping starts (`maximum_concurrency`, at least 2)."""
 
     @property
     def handler(self) -> str:
@@ -81,11 +85,13 @@ INGEST_NEWS = FunctionSpec(
 )
 SCORE = FunctionSpec(
     "score", "score", "Sentiment scoring and entity linking", timeout_seconds=60, memory_mb=1024,
+    typical_duration_seconds=1.0, queue_concurrency=10,
     uses=Uses(tables=(("signals", RW), ("tracked-entities", R)), buckets=(("features", BucketAccess.PUT),),
               consumes=SCORING_QUEUE, idempotency=True),
 )
 ORCHESTRATOR = FunctionSpec(
     "orchestrator", "orchestrator", "Proposals, risk checks, decisions and erasure", timeout_seconds=60,
+    typical_duration_seconds=0.5,
     uses=Uses(
         tables=(("signals", RW), ("proposals", RW), ("agents-config", R), ("tracked-entities", R),
                 ("connections", RW)),

@@ -58,6 +58,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/dashboard/summary", fn.EVALUATION.name, "Dashboard summary"),
 )
 
+CORS_ORIGINS_VARIABLE = "CORS_ALLOWED_ORIGINS"
+"""Carries the environment's `cors_origins` to every function behind a REST route (`functions/shared/cors.py`)."""
+
 # The WebSocket API: route keys served by the streaming function; `action` in the message selects one.
 WEBSOCKET_ROUTE_SELECTION = "$request.body.action"
 WEBSOCKET_ROUTES: tuple[str, ...] = ("$connect", "$disconnect", "subscribe")

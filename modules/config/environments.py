@@ -55,9 +55,12 @@ _ENVIRONMENTS: dict[str, EnvironmentConfig] = {
         cors_origins=("https://ai-investment.example.com",),
         oauth_callback_urls=("https://ai-investment.example.com/callback",),
         oauth_logout_urls=("https://ai-investment.example.com/",),
-        # Small numbers on purpose: new accounts have a low concurrency quota and 100 must stay unreserved.
-        reserved_concurrency={"score": 5, "orchestrator": 2},
-        market_data_store=MarketDataStore.TIMESTREAM,
+        # Sized from the throttle below and each function's duration; `aiinv doctor --env prod` checks
+        # that the account's concurrency quota leaves room for them (AWS keeps 100 unreserved).
+        reserved_functions=("score", "orchestrator"),
+        # DynamoDB: Timestream admits no new customers since 2025-06-20; set MarketDataStore.TIMESTREAM
+        # only in an account that already uses it.
+        market_data_store=MarketDataStore.DYNAMODB,
         api_throttle=ApiThrottle(rate_limit=50, burst_limit=100, quota_per_day=100_000),
         monthly_budget_usd=100,
     ),

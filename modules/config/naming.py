@@ -15,6 +15,8 @@ from modules.config.settings import EnvironmentConfig
 STACK_KINDS: tuple[str, ...] = ("security", "data", "auth", "compute", "api", "observability")
 
 _S3_NAME_MAX = 63
+COST_ALLOCATION_TAG = "environment"
+"""Default tag on every resource, activated once per account for cost allocation; budgets filter on it."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ class Naming:
     def cognito_domain(self) -> str:
         """Hosted-UI domain prefix; global per region, so it carries the account id."""
         return f"{self._prefix}-{self._env}-{self.config.account_id}"
+
+    def account_resource(self, name: str) -> str:
+        """Name of a per-account (not per-environment) resource, e.g. API Gateway's logging role."""
+        return f"{self._prefix}-{name}"
 
     # Remote state: one bucket and one lock table per environment, one key per stack.
     def state_bucket(self) -> str:

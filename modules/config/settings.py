@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlparse
 
+from modules.catalog.functions import FUNCTION_NAMES
 from modules.config.errors import ConfigError
 from modules.config.regions import AWS_REGIONS
 
@@ -79,10 +80,13 @@ class EnvironmentConfig:
     """Hosted-UI redirect targets after sign-out."""
     allow_implicit_grant: bool = False
     """Enable the seed's OAuth implicit grant next to code + PKCE (legacy; off by default)."""
-    reserved_concurrency: dict[str, int] = field(default_factory=dict)
-    """Reserved concurrency per critical function name; functions not listed use the shared pool."""
+    reserved_functions: tuple[str, ...] = ()
+    """Critical functions that get reserved concurrency, sized from the API throttle and their duration
+    (`modules.catalog.concurrency`); the others use the account's shared pool. Each reservation must fit
+    the account's quota (`aiinv doctor --env ENV` compares)."""
     market_data_store: MarketDataStore = MarketDataStore.DYNAMODB
-    """Timestream (seed) or a DynamoDB table for accounts Timestream no longer admits."""
+    """DynamoDB unless an environment explicitly enables Timestream (the seed's store), which admits no new
+    customers since 2025-06-20: enable it only in an account that already uses it (`aiinv doctor` checks)."""
     private_subnet_ids: tuple[str, ...] = ()
     """Place functions in these private subnets; empty means no VPC."""
     security_group_ids: tuple[str, ...] = ()
@@ -141,8 +145,11 @@ class EnvironmentConfig:
             problems.append("implicit grant is enabled but no OAuth callback URL is set")
         if bool(self.private_subnet_ids) != bool(self.security_group_ids):
             problems.append("private subnets and security groups must be set together")
-        problems += [f"reserved concurrency for '{fn}' must be between 1 and 1000 (got {n})"
-                     for fn, n in self.reserved_concurrency.items() if not 1 <= n <= 1000]
+        unknown = [f for f in self.reserved_functions if f not in FUNCTION_NAMES]
+        if unknown:
+            problems.append(f"reserved functions {', '.join(unknown)} do not exist; valid: {', '.join(FUNCTION_NAMES)}")
+        if len(set(self.reserved_functions)) != len(self.reserved_functions):
+            problems.append(f"reserved functions are listed twice: {', '.join(self.reserved_functions)}")
         if self.monthly_budget_usd <= 0:
             problems.append(f"monthly budget must be positive (got {self.monthly_budget_usd})")
         for kind, urls in (("news feed", self.news_feed_urls), ("social source", self.social_source_urls)):

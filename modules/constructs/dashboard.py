@@ -91,7 +91,8 @@ def _error_rate(i: DashboardInputs) -> dict[str, Any]:
     """Errors as a percentage of invocations, per function (metric math)."""
     metrics: list[list[Any]] = []
     for n, f in enumerate(i.function_names):
-        metrics.append([{"expression": f"100 * e{n} / MAX([i{n}, 1])", "label": f, "id": f"rate{n}"}])
+        # CloudWatch metric math: no division by zero in idle periods (MAX takes no literal in a list).
+        metrics.append([{"expression": f"IF(i{n} > 0, 100 * e{n} / i{n}, 0)", "label": f, "id": f"rate{n}"}])
         metrics.append(["AWS/Lambda", "Errors", "FunctionName", f, {"id": f"e{n}", "visible": False}])
         metrics.append(["AWS/Lambda", "Invocations", "FunctionName", f, {"id": f"i{n}", "visible": False}])
     widget = _metric("Function error rate (%)", i.region, "Sum", metrics)

@@ -1,9 +1,14 @@
 """The customer-managed key that encrypts everything at rest.
 
+Key and alias are retained on destroy, like the data they encrypt: a key scheduled for deletion would
+make every retained table, bucket and market-data record unreadable.
+
 Key policy: the account root administers the key but cannot use it directly; principals of the
 account use it only through the services listed in `ENCRYPTING_SERVICES`; CloudWatch Logs, CloudWatch
 alarms, EventBridge and Budgets (which write to encrypted log groups, topics and queues) get exactly
-the actions they need.
+the actions they need, and only on behalf of this account: `aws:SourceAccount` (with `aws:SourceArn`
+where the service sends it) for the publishers, the log-group encryption context for CloudWatch Logs,
+which is the condition CloudWatch Logs documents for its key requests.
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ from constructs import Construct
 
 from modules.config import EnvironmentConfig
 from modules.constructs.grants import Condition, Statement
+from modules.constructs.retention import retain_on_destroy
 
 # Services whose resources are encrypted with the key, used by principals of the account.
 ENCRYPTING_SERVICES = ("dynamodb", "lambda", "s3", "secretsmanager", "sns", "sqs", "timestream")
-# Services that publish to encrypted topics and queues on their own behalf.
-PUBLISHING_SERVICES = ("budgets.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com")
+_PUBLISH_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 
 _ADMIN_ACTIONS = (
     "kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*", "kms:Describe*", "kms:Disable*", "kms:Enable*",
@@ -49,6 +54,9 @@ class CustomerKey(Construct):
             policy=json.dumps(self._policy(), sort_keys=True),
         )
         self.alias = KmsAlias(self, "Alias", name=alias, target_key_id=self.resource.key_id)
+        # Retained data (tables, buckets, market data) stays readable only while its key lives.
+        retain_on_destroy(self.resource)
+        retain_on_destroy(self.alias)
 
     @property
     def arn(self) -> str:
@@ -63,6 +71,24 @@ class CustomerKey(Construct):
 
     def _service_endpoint(self, service: str) -> str:
         return f"{service}.{self._region}.amazonaws.com"
+
+    def _publishers(self) -> dict[str, str | None]:
+        """Publishing service -> the ARN pattern of its resources in this account (None: account only;
+        EventBridge's key requests for target deliveries are matched by account)."""
+        region, account = self._region, self._account
+        return {
+            "budgets.amazonaws.com": f"arn:aws:budgets::{account}:budget/*",
+            "cloudwatch.amazonaws.com": f"arn:aws:cloudwatch:{region}:{account}:alarm:*",
+            "events.amazonaws.com": None,
+        }
+
+    def _publisher(self, service: str, source_arn: str | None) -> dict[str, object]:
+        condition: dict[str, dict[str, str]] = {"StringEquals": {"aws:SourceAccount": self._account}}
+        if source_arn:
+            condition["ArnLike"] = {"aws:SourceArn": source_arn}
+        sid = "Publish" + service.split(".")[0].capitalize()
+        return {"Sid": sid, "Effect": "Allow", "Principal": {"Service": service},
+                "Action": list(_PUBLISH_ACTIONS), "Resource": "*", "Condition": condition}
 
     def _policy(self) -> dict[str, object]:
         root = f"arn:aws:iam::{self._account}:root"
@@ -84,9 +110,8 @@ class CustomerKey(Construct):
                  "Action": list(_LOGS_ACTIONS), "Resource": "*",
                  "Condition": {"ArnLike": {
                      "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{self._region}:{self._account}:*"}}},
-                # Alarms, schedules and budgets publish to encrypted topics and dead-letter queues.
-                {"Sid": "PublishToEncryptedTopicsAndQueues", "Effect": "Allow",
-                 "Principal": {"Service": list(PUBLISHING_SERVICES)},
-                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
+                # Alarms, schedules and budgets publish to encrypted topics and dead-letter queues, each only
+                # on behalf of this account (no confused deputy).
+                *(self._publisher(service, source) for service, source in self._publishers().items()),
             ],
         }

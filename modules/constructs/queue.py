@@ -1,8 +1,8 @@
 """An SQS queue with its dead-letter queue, encrypted with the customer key, TLS only.
 
 The dead-letter queue keeps messages longer than the source (14 days vs 4), and only its source queue
-may redrive into it. `visibility_timeout_seconds` must be at least six times the consumer's timeout
-(AWS guidance for Lambda event sources); `consume_with` checks it.
+may use it as a dead-letter queue (`redrive_allow_policy`). `visibility_timeout_seconds` must be at
+least six times the consumer's timeout (AWS guidance for Lambda event sources); `consume_with` checks it.
 """
 
 from __future__ import annotations
@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.lambda_event_source_mapping import LambdaEventSourceMapping
+from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
+    LambdaEventSourceMapping,
+    LambdaEventSourceMappingScalingConfig,
+)
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from cdktf_cdktf_provider_aws.sqs_queue_redrive_allow_policy import SqsQueueRedriveAllowPolicy
 from constructs import Construct
 
 from modules.constructs import perms
@@ -51,6 +55,14 @@ class EncryptedQueue(Construct):
         self._statements = list(policy_statements)
         self.policy = SqsQueuePolicy(self, "Policy", queue_url=self.resource.url,
                                      policy=tls_only_policy(self.resource.arn, tuple(self._statements)))
+
+    def allow_redrive_from(self, source_arns: list[str]) -> SqsQueueRedriveAllowPolicy:
+        """Make this a dead-letter queue of exactly `source_arns` (none: no queue may use it as one)."""
+        allowed = ({"redrivePermission": "byQueue", "sourceQueueArns": source_arns} if source_arns
+                   else {"redrivePermission": "denyAll"})
+        # Its own resource: the source queue's redrive policy names this queue, a cycle within one queue.
+        return SqsQueueRedriveAllowPolicy(self, "RedriveAllow", queue_url=self.resource.url,
+                                          redrive_allow_policy=json.dumps(allowed, sort_keys=True))
 
     def add_policy_statement(self, statement: dict[str, object]) -> None:
         """Add a statement to the queue policy (e.g. a service allowed to deliver dead letters)."""
@@ -97,10 +109,18 @@ class QueueWithDeadLetter(Construct):
             redrive_policy=json.dumps({"deadLetterTargetArn": self.dead_letter.arn,
                                        "maxReceiveCount": MAX_RECEIVE_COUNT}, sort_keys=True),
         )
+        self.dead_letter.allow_redrive_from([self.queue.arn])
 
     def consume_with(self, grantee: Grantee, *, function_name: str, function_timeout_seconds: int,
-                     function_label: str,
+                     function_label: str, maximum_concurrency: int, reserved_concurrency: int | None,
                      batch_size: int = 10) -> LambdaEventSourceMapping:
+        """`maximum_concurrency` caps the invocations the mapping starts; it must fit the function's
+        reservation, or Lambda throttles the extra batches and their messages drift to the DLQ."""
+        if reserved_concurrency is not None and maximum_concurrency > reserved_concurrency:
+            raise ValueError(
+                f"the queue may start {maximum_concurrency} concurrent invocations of {function_label}, "
+                f"more than its reserved concurrency {reserved_concurrency}; lower its queue_concurrency"
+            )
         visibility = self.visibility_timeout_seconds
         if visibility < 6 * function_timeout_seconds:
             raise ValueError(
@@ -111,6 +131,7 @@ class QueueWithDeadLetter(Construct):
         return LambdaEventSourceMapping(
             self, "Consumer", event_source_arn=self.queue.arn, function_name=function_name,
             batch_size=batch_size, maximum_batching_window_in_seconds=5,
+            scaling_config=LambdaEventSourceMappingScalingConfig(maximum_concurrency=maximum_concurrency),
             # The handler reports failed records; without this the whole batch would count as done.
             function_response_types=["ReportBatchItemFailures"],
         )

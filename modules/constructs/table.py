@@ -1,7 +1,8 @@
 """A DynamoDB table rendered from a catalog `TableSpec`, secure by default.
 
 On-demand billing, SSE with the customer key, point-in-time recovery always; deletion protection
-where the environment says so; TTL and streams where the spec asks for them.
+where the environment says so, on retained tables only (a protected table that destroy would delete
+blocks the destroy); TTL and streams where the spec asks for them.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Table(Construct):
             stream_view_type=spec.stream.value if spec.stream else None,
             server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=key.arn),
             point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
-            deletion_protection_enabled=deletion_protection,
+            deletion_protection_enabled=deletion_protection and spec.retain,
         )
         if spec.retain:
             retain_on_destroy(self.resource)

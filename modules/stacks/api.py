@@ -2,7 +2,8 @@
 
 Everything that lets API Gateway reach a function lives here (invoke permissions scoped to this API's
 execution ARN, the streaming function's right to push to its connections), so the compute stack does
-not depend on this one. The account-level CloudWatch role that stage logging needs lives here too.
+not depend on this one. The account-level CloudWatch role that stage logging needs is not managed here:
+it exists once per account and region, and `aiinv bootstrap` owns it (`cli/account.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from constructs import Construct
 
 from modules.catalog import routes as rt
 from modules.config import EnvironmentConfig
-from modules.constructs.api_gateway_logging import ApiGatewayLogging
 from modules.constructs.function_ref import FunctionRef
 from modules.constructs.grants import RoleGrantee
 from modules.constructs.kms_key import CustomerKey
@@ -39,7 +39,6 @@ class ApiStack(BaseStack):
         super().__init__(scope, config)
         n = self.naming
         self.stage_name = config.name
-        logging = ApiGatewayLogging(self, "ApiGatewayLogging", role_name=n.resource("apigateway-logs-role"))
         self.rest = RestApi(self, "Rest", RestApiProps(
             name=n.resource("api"), stage_name=self.stage_name,
             functions={name: functions[name] for name in rt.rest_functions()},
@@ -48,7 +47,7 @@ class ApiStack(BaseStack):
             access_log_group_name=f"/aws/apigateway/{n.resource('api')}/access",
             # Production logs errors only: cheaper, and fewer request details kept.
             logging_level="ERROR" if config.is_production else "INFO",
-        ), depends_on=[logging.account])
+        ), depends_on=[])
         streaming = functions[rt.WEBSOCKET_FUNCTION]
         self.websocket = WebSocketApi(self, "WebSocket", WebSocketApiProps(
             name=n.resource("stream"), stage_name=self.stage_name, handler=streaming,
@@ -57,7 +56,7 @@ class ApiStack(BaseStack):
             token_query_parameter=rt.WEBSOCKET_TOKEN_QUERY_PARAMETER, throttle=config.api_throttle, key=key,
             log_retention_days=config.log_retention_days,
             access_log_group_name=f"/aws/apigateway/{n.resource('stream')}/access",
-        ), depends_on=[logging.account])
+        ), depends_on=[])
         # The streaming function's role lives in the security stack; its name is deterministic.
         streaming_role = RoleGrantee(self, "StreamingRole", role_name=n.resource(f"{rt.WEBSOCKET_FUNCTION}-role"))
         self.websocket.grant_manage_connections(streaming_role, "manage-dashboard-connections")

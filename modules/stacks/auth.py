@@ -3,7 +3,8 @@
 Sign-in by e-mail; users are created by administrators (no self sign-up for an investment system).
 The app client uses the authorization-code grant with PKCE; the seed's implicit grant exists only
 where the environment switches it on. The identity pool admits no unauthenticated identities and maps
-each group to its own role.
+each group to its own role. Where the environment protects against deletion (prod), the pool and its
+groups are retained on destroy: they hold the users and their memberships.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
 from modules.config import EnvironmentConfig, MfaMode
+from modules.constructs.retention import retain_on_destroy
 from modules.stacks.base import BaseStack
 
 # Lower precedence wins when a user is in several groups.
@@ -125,6 +127,11 @@ class AuthStack(BaseStack):
                 ambiguous_role_resolution="Deny",
             )],
         )
+
+        if config.deletion_protection:
+            # The pool holds the users and the groups their memberships: both outlive a destroy.
+            for kept in (self.user_pool, *self.groups.values()):
+                retain_on_destroy(kept)
 
         TerraformOutput(self, "user_pool_id", value=self.user_pool.id)
         TerraformOutput(self, "user_pool_client_id", value=self.client.id)

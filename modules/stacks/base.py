@@ -7,6 +7,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from modules.config import EnvironmentConfig, Naming
+from modules.config.naming import COST_ALLOCATION_TAG
 
 
 class BaseStack(TerraformStack):
@@ -38,7 +39,7 @@ class BaseStack(TerraformStack):
     def default_tags(self) -> dict[str, str]:
         return {
             "project": self.config.project_name,
-            "environment": self.config.name,
+            COST_ALLOCATION_TAG: self.config.name,
             "stack": self.kind,
             "managed-by": "aiinv",
         }

@@ -27,8 +27,10 @@ from constructs import Construct
 
 from modules.catalog import buckets as bk
 from modules.catalog import functions as fn
+from modules.catalog import routes as rt
 from modules.catalog import secrets as sec
 from modules.catalog import tables as tb
+from modules.catalog.concurrency import reservations
 from modules.catalog.functions import BucketAccess, FunctionSpec, TableAccess
 from modules.config import EnvironmentConfig, MarketDataStore
 from modules.constructs import perms
@@ -71,6 +73,7 @@ class ComputeStack(BaseStack):
             source_code_hash=source_code_hash(layer_file), compatible_runtimes=[LAMBDA_RUNTIME],
             compatible_architectures=["x86_64"], description="Powertools, pydantic, VADER, defusedxml",
         )
+        self.reservations = reservations(config)
         consumer_timeout = {s.uses.consumes: s.timeout_seconds for s in fn.FUNCTIONS if s.uses.consumes}
         self.queues: dict[str, QueueWithDeadLetter] = {
             name: QueueWithDeadLetter(self, f"Queue-{name}", queue_name=n.resource(name),
@@ -83,6 +86,8 @@ class ComputeStack(BaseStack):
             self, "AsyncFailures", queue_name=n.resource(f"{ASYNC_FAILURES}-dlq"), key=self.key,
             retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
         )
+        # Its failures come from schedules, asynchronous invocations and streams, never from a queue.
+        self.async_failures.allow_redrive_from([])
         self._schedule_rules: list[str] = []
         self.functions: dict[str, PythonFunction] = {s.name: self._function(s) for s in fn.FUNCTIONS}
         for spec in fn.FUNCTIONS:
@@ -113,7 +118,7 @@ class ComputeStack(BaseStack):
             log_group_name=n.log_group(spec.name),
             log_retention_days=config.log_retention_days,
             environment=self._environment(spec),
-            reserved_concurrency=config.reserved_concurrency.get(spec.name),
+            reserved_concurrency=self.reservations.get(spec.name),
             subnet_ids=config.private_subnet_ids,
             security_group_ids=config.security_group_ids,
             dead_letter_arn=self.async_failures.arn if spec.uses.schedule else None,
@@ -142,6 +147,9 @@ class ComputeStack(BaseStack):
         for variable, field_name in uses.settings:
             value = getattr(config, field_name)
             env[variable] = ",".join(value) if isinstance(value, tuple) else str(value)
+        if spec.name in rt.rest_functions():
+            # The functions answer browsers themselves (proxy integrations add no CORS headers).
+            env[rt.CORS_ORIGINS_VARIABLE] = ",".join(config.cors_origins)
         if uses.cognito_client:
             pool = self.auth.user_pool
             env["COGNITO_ISSUER"] = f"https://cognito-idp.{config.region}.amazonaws.com/{pool.id}"
@@ -183,7 +191,9 @@ class ComputeStack(BaseStack):
         if uses.consumes:
             self.queues[uses.consumes].consume_with(grantee, function_name=function.name,
                                                     function_timeout_seconds=spec.timeout_seconds,
-                                                    function_label=spec.name)
+                                                    function_label=spec.name,
+                                                    maximum_concurrency=spec.queue_concurrency,
+                                                    reserved_concurrency=self.reservations.get(spec.name))
         for table_name in uses.streams:
             self._follow_stream(function, table_name)
         if uses.market_data:

@@ -1,7 +1,7 @@
 """ObservabilityStack: the alert topic, the seed's alarms, the cost budget and the dashboard.
 
 Alarms per function (errors > 5 in 5 minutes, average duration > 10 s, throttles > 1), per dead-letter
-queue (more than 1 message), on the REST API (5xx rate, p95 latency) and the WebSocket API
+queue (from the first message), on the REST API (5xx rate, p95 latency) and the WebSocket API
 (integration and execution errors); all notify the encrypted alert topic, as does the monthly budget.
 """
 
@@ -14,6 +14,7 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from modules.config import EnvironmentConfig
+from modules.config.naming import COST_ALLOCATION_TAG
 from modules.constructs.alarms import Alarms, AlarmSpec
 from modules.constructs.alert_topic import AlertTopic
 from modules.constructs.cost_budget import CostBudget
@@ -28,8 +29,10 @@ FUNCTION_ALARMS = (
               statistic="Average"),
     AlarmSpec("throttles", "More than 1 throttled invocation in 5 minutes", "AWS/Lambda", "Throttles", 1),
 )
-DLQ_ALARM = AlarmSpec("messages", "More than 1 message waits in the dead-letter queue", "AWS/SQS",
-                      "ApproximateNumberOfMessagesVisible", 1, statistic="Maximum")
+# The first dead letter is already a failure someone has to look at.
+DLQ_ALARM = AlarmSpec("messages", "A message waits in the dead-letter queue", "AWS/SQS",
+                      "ApproximateNumberOfMessagesVisible", 1, statistic="Maximum",
+                      comparison="GreaterThanOrEqualToThreshold")
 REST_ALARMS = (
     # 5XXError averages to the share of requests that failed on the server side.
     AlarmSpec("5xx-rate", "More than 5 % of requests failed with 5xx over 5 minutes", "AWS/ApiGateway",
@@ -76,7 +79,8 @@ class ObservabilityStack(BaseStack):
             self.alarms.add(f"stream-{spec.suffix}", name=n.resource(f"stream-{spec.suffix}"), spec=spec,
                             dimensions={"ApiId": websocket_api_id, "Stage": websocket_stage})
         self.budget = CostBudget(self, "Budget", name=n.resource("monthly-cost"),
-                                 monthly_limit_usd=config.monthly_budget_usd, topic_arn=self.topic.arn)
+                                 monthly_limit_usd=config.monthly_budget_usd, topic_arn=self.topic.arn,
+                                 tag_key=COST_ALLOCATION_TAG, tag_value=config.name)
         self.dashboard = Dashboard(self, "Dashboard", name=n.resource("operations"), inputs=DashboardInputs(
             region=config.region,
             function_names=[f.function_name for _, f in sorted(functions.items())],

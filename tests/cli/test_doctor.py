@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
+import boto3
 import pytest
 from moto import mock_aws
+from moto.core import set_initial_no_auth_action_count
 from typer.testing import CliRunner
 
+from cli.doctor import run_checks
 from cli.errors import ExitCode
 from cli.main import app
+from modules.catalog.concurrency import reservations
+from modules.config import MarketDataStore, load_environment
 
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path):
     for var in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_PROFILE",
+                "MOTO_LAMBDA_CONCURRENCY_QUOTA",
                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AIINV_TERRAFORM",
                 "TF_CLI_CONFIG_FILE", "AIINV_PROVIDER_MIRROR"):
         monkeypatch.delenv(var, raising=False)
@@ -53,17 +62,21 @@ def _provider_in_mirror() -> None:
 def test_everything_in_place_after_bootstrap(clean_env) -> None:
     _credentials(clean_env)
     _provider_in_mirror()
-    with mock_aws():
+    with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
         code, rows = _doctor("--env", "dev")
         assert code == ExitCode.ERROR
         assert rows["state backend"].startswith("MISSING")
         assert rows["state backend"].endswith("-> run `aiinv bootstrap --env dev`")
+        assert rows["API Gateway logging role"] == (
+            "MISSING none set for this account and region -> run `aiinv bootstrap --env dev` "
+            "(it owns this account-level setting)")
 
         boot = CliRunner().invoke(app, ["bootstrap", "--env", "dev"], catch_exceptions=False)
         assert boot.exit_code == 0, boot.output
         code, rows = _doctor("--env", "dev")
     assert code == ExitCode.OK, rows
-    assert set(rows) == {"Node.js", "Terraform", "AWS provider 6.25.0", "AWS credentials", "state backend"}
+    assert set(rows) == {"Node.js", "Terraform", "AWS provider 6.25.0", "AWS credentials", "state backend",
+                         "API Gateway logging role", "Lambda concurrency"}
     assert all(row.startswith("ok") for row in rows.values())
     assert rows["AWS credentials"] == "ok account 123456789012"
 
@@ -113,3 +126,46 @@ def test_a_missing_terraform_cli_config_is_named_with_its_fix(clean_env, tmp_pat
     with mock_aws():
         _, rows = _doctor()
     assert rows["Terraform CLI config"] == f"ok {tmp_path / 'missing.tfrc'}"
+
+
+def test_reservations_are_compared_with_the_account_concurrency_quota(clean_env) -> None:
+    _credentials(clean_env)
+    wanted = reservations(load_environment("prod", env={}))
+    with mock_aws():
+        _, rows = _doctor("--env", "prod")
+        assert rows["Lambda concurrency"].startswith("ok quota 1000, reservations score 110, orchestrator 51")
+        _, rows = _doctor("--env", "dev")
+        assert rows["Lambda concurrency"] == "ok no reserved concurrency in this environment"
+        # A new account: a small quota leaves no room beside the 100 that Lambda keeps unreserved.
+        clean_env.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", str(100 + sum(wanted.values()) - 1))
+        code, rows = _doctor("--env", "prod")
+    assert code == ExitCode.ERROR
+    assert rows["Lambda concurrency"].startswith("MISSING quota 260, reservations score 110, orchestrator 51 "
+                                                 "(total 161), room 160 -> request a higher")
+    assert "reserved_functions of 'prod' in modules/config/environments.py" in rows["Lambda concurrency"]
+
+
+def test_timestream_is_checked_only_where_an_environment_enables_it(clean_env) -> None:
+    _credentials(clean_env)
+    prod = load_environment("prod", env={})
+    assert prod.market_data_store is MarketDataStore.DYNAMODB
+    enabled = replace(prod, market_data_store=MarketDataStore.TIMESTREAM)
+    with mock_aws():
+        assert "Timestream" not in {c.name for c in run_checks(prod)}
+        (check,) = [c for c in run_checks(enabled) if c.name == "Timestream"]
+        assert check.ok and check.detail == "available in eu-central-1"
+
+        # An account that Timestream does not admit answers AccessDenied, as a caller without the right would.
+        iam = boto3.client("iam")
+        iam.create_user(UserName="operator")
+        iam.put_user_policy(UserName="operator", PolicyName="read", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity",
+                                                    "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="operator")["AccessKey"]
+        clean_env.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+        clean_env.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+        checks = set_initial_no_auth_action_count(0)(run_checks)(enabled)
+    (check,) = [c for c in checks if c.name == "Timestream"]
+    # (moto answers the JSON protocol's AccessDenied in XML, so the client sees only its status.)
+    assert not check.ok and check.detail.startswith("this account cannot use Timestream (")
+    assert check.fix.startswith("set market_data_store=MarketDataStore.DYNAMODB for 'prod'")

@@ -50,7 +50,8 @@ def test_bootstrap_plan_apply_output_replan_destroy(workspace: Workspace) -> Non
     ws = workspace
     _bootstrap(ws)
     again = ws.run("bootstrap", "--env", "dev")
-    assert again.returncode == 0 and again.stdout.count("already existed") == 2
+    assert again.returncode == 0 and again.stdout.count("already existed") == 3, again.stdout
+    assert "cost-allocation tag environment: active" in again.stdout
     bucket = ws.boto("s3").get_bucket_versioning(Bucket=ws.naming.state_bucket())
     assert bucket["Status"] == "Enabled"
 
@@ -132,6 +133,29 @@ def test_drift_exits_2_and_names_the_stack_whose_state_was_changed_outside_terra
             if line.startswith(f"{ws.project}-") and "s " in line}
     assert "resources changed outside Terraform" in rows["security"]
     assert all("no changes" in row for name, row in rows.items() if name != "security"), rows
+
+
+def test_destroy_refuses_before_touching_state_when_a_stack_would_block_it(workspace: Workspace) -> None:
+    ws = workspace
+    _bootstrap(ws)
+    _apply_all(ws, AIINV_FIXTURE_GUARDED="compute")
+
+    refused = ws.run("destroy", "--env", "dev", "--auto-approve", AIINV_FIXTURE_GUARDED="compute")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    (line,) = [x for x in refused.stderr.splitlines() if x.startswith("error:")]
+    assert "nothing was destroyed" in line and f"{ws.project}-compute-dev: terraform_data.guarded_forgotten" in line
+    assert "Destroy complete!" not in refused.stdout
+    # Every stack keeps its state, the retained bucket included (it was not removed from state).
+    for kind in ("security", "data", "compute", "observability"):
+        body = ws.boto("s3").get_object(Bucket=ws.naming.state_bucket(), Key=ws.naming.state_key(kind))["Body"]
+        addresses = {f"{r['type']}.{r['name']}" for r in json.loads(body.read())["resources"]}
+        assert "terraform_data.main" in addresses, kind
+        if kind == "data":
+            assert "terraform_data.raw_bucket" in addresses
+
+    # Once the configuration no longer guards it, the same destroy goes through.
+    gone = ws.run("destroy", "--env", "dev", "--auto-approve")
+    assert gone.returncode == 0, gone.stdout + gone.stderr
 
 
 def test_two_concurrent_applies_one_fails_on_the_environment_lock_and_state_stays_intact(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
 from modules.catalog.openapi import API_KEY, COGNITO, VALIDATOR
-from modules.catalog.routes import ROUTES, WEBSOCKET_ROUTES, Access
+from modules.catalog.routes import CORS_ORIGINS_VARIABLE, ROUTES, WEBSOCKET_ROUTES, Access
 from modules.config import ENVIRONMENT_NAMES, load_environment
 from tests.support.synthesized import resources, stack_json
 
@@ -129,7 +130,6 @@ def test_the_stage_logs_traces_and_throttles_every_method(env) -> None:
     _, stage = one(stack, "aws_api_gateway_stage")
     assert stage["xray_tracing_enabled"] is True
     assert stage["stage_name"] == env_name
-    assert "aws_api_gateway_account" in " ".join(stage["depends_on"])
     _, settings = one(stack, "aws_api_gateway_method_settings")
     assert settings["method_path"] == "*/*"
     assert settings["settings"] == {
@@ -166,15 +166,11 @@ def test_access_logs_are_json_into_retained_encrypted_log_groups(env) -> None:
     assert f"/aws/apigateway/${{aws_apigatewayv2_api.{ws_address}.id}}/{env_name}" in names
 
 
-def test_api_gateway_has_its_account_logging_role(env) -> None:
-    _, stack = env
-    role_address, role = one(stack, "aws_iam_role")
-    trust = json.loads(role["assume_role_policy"])["Statement"]
-    assert [s["Principal"] for s in trust] == [{"Service": "apigateway.amazonaws.com"}]
-    _, account = one(stack, "aws_api_gateway_account")
-    assert account["cloudwatch_role_arn"] == ref("aws_iam_role", role_address, "arn")
-    _, attachment = one(stack, "aws_iam_role_policy_attachment")
-    assert attachment["policy_arn"].endswith("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+def test_no_environment_manages_the_account_level_api_gateway_setting(env) -> None:
+    """One value per account and region, owned by `aiinv bootstrap`."""
+    _env_name, stack = env
+    assert not resources(stack, "aws_api_gateway_account")
+    assert not resources(stack, "aws_iam_role")
 
 
 def test_api_gateway_may_invoke_functions_only_from_this_api_and_stage(env) -> None:
@@ -219,3 +215,27 @@ def test_the_streaming_function_may_manage_only_this_stage_connections(env) -> N
     assert statement["Action"] == ["execute-api:ManageConnections"]
     base = f"{ref('aws_apigatewayv2_api', ws_address, 'execution_arn')}/{env_name}"
     assert statement["Resource"] == [f"{base}/{m}/@connections/*" for m in ("DELETE", "GET", "POST")]
+
+
+def _preflight_origins(preflight: dict[str, Any]) -> set[str]:
+    response = preflight["x-amazon-apigateway-integration"]["responses"]["default"]
+    static = response["responseParameters"].get("method.response.header.Access-Control-Allow-Origin")
+    if static is not None:
+        return {static.strip("'")}
+    return set(re.findall(r'\$origin == "([^"]+)"', response["responseTemplates"]["application/json"]))
+
+
+def test_preflight_and_every_function_behind_a_route_allow_exactly_the_environment_origins(env) -> None:
+    """What the preflight promises, the functions' own answers keep (proxy integrations add no headers)."""
+    env_name, stack = env
+    origins = set(load_environment(env_name, env={}).cors_origins)
+    for path, operations in document(stack)["paths"].items():
+        assert _preflight_origins(operations["options"]) == origins, path
+    compute = stack_json(env_name, "compute")
+    behind_routes = {f"Function-{r.function}_" for r in ROUTES}
+    for address, function in resources(compute, "aws_lambda_function").items():
+        variables = function["environment"]["variables"]
+        if any(address.startswith(prefix) for prefix in behind_routes):
+            assert set(variables[CORS_ORIGINS_VARIABLE].split(",")) == origins, address
+        else:
+            assert CORS_ORIGINS_VARIABLE not in variables, address

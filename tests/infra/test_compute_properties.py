@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from modules.catalog.concurrency import SQS_MINIMUM_CONCURRENCY, reservations
 from modules.catalog.functions import FUNCTIONS, FunctionSpec
 from modules.catalog.routes import ROUTES
 from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
@@ -55,7 +56,7 @@ def test_every_function_logs_json_to_its_own_encrypted_log_group_kept_one_month(
         assert function["tracing_config"]["mode"] == "Active"
         assert function["runtime"] == LAMBDA_RUNTIME
         assert function["layers"] and function["source_code_hash"]
-        assert function.get("reserved_concurrent_executions") == config.reserved_concurrency.get(spec.name)
+        assert function.get("reserved_concurrent_executions") == reservations(config).get(spec.name)
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
@@ -159,3 +160,56 @@ def test_the_erasing_function_may_list_and_delete_object_versions(by_env, env_na
                if refs.resolve(compute_name, policy["role"]) == role
                for s in json.loads(policy["policy"])["Statement"] for a in s["Action"]}
     assert {"s3:ListBucketVersions", "s3:DeleteObjectVersion"} <= actions
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_reservations_cover_what_the_throttle_admits_and_every_queue_fits_its_function(
+        by_env, env_name: str) -> None:
+    """Reserved concurrency is at least burst x duration for REST functions (plus queue and schedule), and no
+    SQS mapping may start more invocations than its function's reservation allows."""
+    config = load_environment(env_name, env={})
+    _, stack = compute(by_env, env_name)
+    throttle = config.api_throttle
+    rest = {r.function for r in ROUTES}
+    by_ref = {}
+    for spec in FUNCTIONS:
+        address, function = function_entry(stack, spec, env_name)
+        by_ref[f"${{aws_lambda_function.{address}.function_name}}"] = (spec, function)
+        reserved = function.get("reserved_concurrent_executions")
+        assert (reserved is not None) is (spec.name in config.reserved_functions), spec.name
+        if reserved is None:
+            continue
+        floor = (throttle.burst_limit * spec.typical_duration_seconds if spec.name in rest else 0)
+        floor += spec.queue_concurrency if spec.uses.consumes else 0
+        assert reserved >= floor, f"{spec.name}: {reserved} < {floor}"
+    sqs = [m for m in resources(stack, "aws_lambda_event_source_mapping").values()
+           if m["event_source_arn"].startswith("${aws_sqs_queue.")]
+    assert sqs
+    for mapping in sqs:
+        spec, function = by_ref[mapping["function_name"]]
+        maximum = mapping["scaling_config"]["maximum_concurrency"]
+        assert maximum >= SQS_MINIMUM_CONCURRENCY
+        reserved = function.get("reserved_concurrent_executions")
+        assert reserved is None or maximum <= reserved, f"{spec.name}: queue {maximum} > reserved {reserved}"
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_every_dead_letter_queue_names_the_queues_that_may_use_it(by_env, env_name: str) -> None:
+    _, stack = compute(by_env, env_name)
+    queues = resources(stack, "aws_sqs_queue")
+    sources: dict[str, list[str]] = {}
+    for address, queue in queues.items():
+        if "redrive_policy" in queue:
+            target = json.loads(queue["redrive_policy"])["deadLetterTargetArn"]
+            sources.setdefault(target, []).append(f"${{aws_sqs_queue.{address}.arn}}")
+    allows = {a["queue_url"]: json.loads(a["redrive_allow_policy"])
+              for a in resources(stack, "aws_sqs_queue_redrive_allow_policy").values()}
+    dead_letters = [a for a, q in queues.items() if "dlq" in q["name"].split("-")]
+    assert dead_letters and len(allows) == len(dead_letters)
+    for address in dead_letters:
+        allowed = allows[f"${{aws_sqs_queue.{address}.url}}"]
+        named = sources.get(f"${{aws_sqs_queue.{address}.arn}}")
+        if named:
+            assert allowed == {"redrivePermission": "byQueue", "sourceQueueArns": named}, address
+        else:
+            assert allowed == {"redrivePermission": "denyAll"}, address

@@ -50,7 +50,8 @@ def test_account_and_region_come_from_the_cdk_variables_as_in_the_seed() -> None
     ({"cors_origins": ("http://localhost:3000",)}, "CORS origin 'http://localhost:3000' must use https"),
     ({"log_retention_days": 31}, "log retention 31 days is not accepted"),
     ({"private_subnet_ids": ("subnet-1",)}, "private subnets and security groups must be set together"),
-    ({"reserved_concurrency": {"score": 0}}, "reserved concurrency for 'score' must be between 1 and 1000"),
+    ({"reserved_functions": ("score", "score")}, "reserved functions are listed twice: score, score"),
+    ({"reserved_functions": ("scorer",)}, "reserved functions scorer do not exist; valid: ingest-social"),
 ])
 def test_contradictory_production_settings_are_refused(change: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):

@@ -4,11 +4,13 @@ reaches the encrypted alert topic, and the cost budget and dashboard exist per e
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
 from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
+from modules.config.naming import COST_ALLOCATION_TAG
 from tests.support.references import resolve
 from tests.support.synthesized import resources, stack_json
 
@@ -63,8 +65,9 @@ def test_every_dead_letter_queue_has_its_alarm(env) -> None:
     assert set(watched) == dlqs
     for alarms in watched.values():
         alarm = alarms["ApproximateNumberOfMessagesVisible"]
+        # Fires on the first message: `>= 1`, not `> 1`.
         assert (alarm["statistic"], alarm["threshold"], alarm["comparison_operator"]) == (
-            "Maximum", 1, "GreaterThanThreshold")
+            "Maximum", 1, "GreaterThanOrEqualToThreshold")
 
 
 def test_the_rest_api_has_error_rate_and_latency_alarms(env) -> None:
@@ -124,6 +127,10 @@ def test_the_monthly_budget_notifies_the_topic_above_the_limit(env) -> None:
     (budget,) = resources(stack, "aws_budgets_budget").values()
     assert (budget["budget_type"], budget["time_unit"]) == ("COST", "MONTHLY")
     assert (budget["limit_amount"], budget["limit_unit"]) == (str(config.monthly_budget_usd), "USD")
+    # Only this environment's spend: the cost-allocation tag that every resource of it carries.
+    assert budget["cost_filter"] == [{"name": "TagKeyValue", "values": [f"user:{COST_ALLOCATION_TAG}${env_name}"]}]
+    (provider,) = stack["provider"]["aws"]
+    assert provider["default_tags"][0]["tags"][COST_ALLOCATION_TAG] == env_name
     kinds = {n["notification_type"] for n in budget["notification"]}
     assert kinds == {"ACTUAL", "FORECASTED"}
     for notification in budget["notification"]:
@@ -145,3 +152,23 @@ def test_the_dashboard_shows_health_performance_errors_and_cost_every_5_minutes(
     assert len(alarm_widget["properties"]["alarms"]) == len(resources(stack, "aws_cloudwatch_metric_alarm"))
     for widget in body["widgets"]:
         assert widget["x"] + widget["width"] <= 24
+
+
+def test_every_dashboard_expression_is_metric_math_that_cloudwatch_accepts(env) -> None:
+    """Each expression uses only ids of metrics in its widget, and divides only where the divisor is positive."""
+    _, stack = env
+    (dashboard,) = resources(stack, "aws_cloudwatch_dashboard").values()
+    expressions = 0
+    for widget in json.loads(dashboard["dashboard_body"])["widgets"]:
+        rows = widget.get("properties", {}).get("metrics", [])
+        ids = {row[-1]["id"] for row in rows if isinstance(row[-1], dict) and "id" in row[-1]}
+        for row in rows:
+            expression = row[0].get("expression") if isinstance(row[0], dict) else None
+            if expression is None:
+                continue
+            expressions += 1
+            assert "[" not in expression, expression  # MAX([i0, 1]) is refused: no literals in a list
+            match = re.fullmatch(r"IF\((\w+) > 0, 100 \* (\w+) / (\w+), 0\)", expression)
+            assert match and match.group(1) == match.group(3), expression
+            assert {match.group(1), match.group(2)} <= ids - {row[0]["id"]}, expression
+    assert expressions

@@ -112,11 +112,17 @@ def main(argv: list[str] | None = None) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import run_simple
 
+    from tests.support import aws_gaps
+
+    aws_gaps.install()
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it, as moto_server does
+    # AWS-managed policies exist in every account (bootstrap attaches one to API Gateway's logging role).
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
