@@ -114,7 +114,7 @@ def destroy_stack(session: Session, name: str) -> Outcome:
     if result.returncode != 0:
         error = ctx.fail(name, "destroy", result)
         if retained:
-            error.message += "; " + _recovery(ctx.stacks[name].directory, retained, backup)
+            error.message += "; " + _recovery(ctx.stacks[name].stable_directory, retained, backup)
             error.args = (error.message,)
         raise error
     detail = f"retained {len(retained)}: " + ", ".join(a for a, _ in retained) if retained else ""

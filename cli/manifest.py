@@ -16,7 +16,15 @@ from modules.catalog.retention import RETAIN_MARKER
 class Stack:
     name: str
     directory: Path
+    """Where Terraform runs: inside the run's own snapshot (see `cli.snapshots`)."""
     dependencies: tuple[str, ...]
+    shown: Path | None = None
+    """The same directory through `cdktf.out/<env>`, for commands a user runs later (a snapshot that no
+    run holds is removed by the next synth; the link always points to the current one)."""
+
+    @property
+    def stable_directory(self) -> Path:
+        return self.shown or self.directory
 
     @property
     def config_file(self) -> Path:
@@ -41,7 +49,7 @@ def not_synthesized(env: str) -> NotSynthesizedError:
     return NotSynthesizedError(f"no synthesized stacks for '{env}'; run `aiinv synth --env {env}` first")
 
 
-def read_manifest(path: Path) -> dict[str, Stack]:
+def read_manifest(path: Path, *, shown_root: Path | None = None) -> dict[str, Stack]:
     try:
         raw = json.loads(path.read_text())["stacks"]
     except (OSError, ValueError, KeyError) as exc:
@@ -52,6 +60,7 @@ def read_manifest(path: Path) -> dict[str, Stack]:
             name=name,
             directory=root / entry["workingDirectory"],
             dependencies=tuple(entry.get("dependencies", ())),
+            shown=shown_root / entry["workingDirectory"] if shown_root is not None else None,
         )
         for name, entry in raw.items()
     }

@@ -47,7 +47,7 @@ def rescue_errored_state(env: str, stack: Stack) -> Path | None:
 
 
 def push_command(terraform: str, stack: Stack, kept: Path) -> str:
-    where = shlex.quote(str(stack.directory))
+    where = shlex.quote(str(stack.stable_directory))
     return (
         f"{terraform} -chdir={where} init -input=false -reconfigure && "
         f"{terraform} -chdir={where} state push {shlex.quote(str(kept.resolve()))}"

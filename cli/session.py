@@ -189,7 +189,7 @@ def open_session(request: Request, *, synth: bool = True) -> Session:
     preflight.require_writable(layout.out_root(), "the synth output directory")
     snapshot = _snapshot(config, request, synth=synth and not request.skip_synth)
     try:
-        stacks = read_manifest(snapshot.path / "manifest.json")
+        stacks = read_manifest(snapshot.path / "manifest.json", shown_root=layout.env_dir(request.env))
         graph = graphs.StackGraph({n: s.dependencies for n, s in stacks.items()})
         selected = graphs.select(
             graph, request.stacks, request.exclude, prefix=config.project_name, env=request.env
