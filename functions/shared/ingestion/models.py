@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from functions.shared.models import RequestModel
 
 MAX_ITEMS_PER_BATCH = 100
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """Every stored time is UTC; an instant that has no UTC date (year 1 or 9999 at an offset) is refused."""
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValueError("the time has no UTC date within years 1 to 9999") from exc
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class IngestItem(RequestModel):
@@ -17,9 +29,14 @@ class IngestItem(RequestModel):
     title: str = Field(default="", max_length=1000)
     text: str = Field(min_length=1, max_length=20_000)
     url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
-    published_at: AwareDatetime
-    raw: Annotated[dict[str, Any] | None, Field(exclude=True)] = None
-    """The original document as the source delivered it (set by parsers, not by API callers)."""
+    published_at: UtcDatetime
+
+
+class SourceItem(IngestItem):
+    """An item read from a source by a parser, with the original document as the source delivered it.
+    API callers send `IngestItem`s: what they claim is never stored as an original."""
+
+    raw: Annotated[dict[str, Any], Field(exclude=True)]
 
 
 class IngestBatch(RequestModel):
