@@ -169,3 +169,11 @@ def test_a_large_feed_stops_before_the_timeout_and_the_next_run_finishes_it(aws,
         # (the first run's signals, still pending, are queued again: scoring is idempotent)
         written, queued = _written_and_queued(aws)
         assert len(written) == 400 and set(queued) == written
+
+
+def test_limits_hold_after_unicode_normalisation(aws, context):
+    # U+FDFA becomes 18 characters under NFKC: 2,000 of them pass the raw limit, not the stored one
+    item = {"source_id": "n", "text": "\ufdfa" * 2000, "author": "\ufdfa" * 20, "published_at": "2026-11-20T08:00:00Z"}
+    response = handler_module("ingest_news").handler(rest("POST", "/ingest/news", {"items": [item]}), context)
+    assert response["statusCode"] == 400 and "normalised" in response["body"]
+    assert boto3.client("dynamodb").scan(TableName=aws["SIGNALS_TABLE"])["Items"] == []

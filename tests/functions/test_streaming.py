@@ -127,3 +127,10 @@ def test_one_broken_recipient_never_fails_the_batch_nor_the_others(aws, context,
     for live in ("a-live", "z-live"):
         assert [m["data"]["version"] for m in websocket_api.received[live]] == [3, 4]
     assert set(_connections(aws)) == {"a-live", "broken", "z-live"}
+
+
+def test_the_stream_needs_the_groups_the_dashboard_summary_needs(aws, context):
+    identity = {"principalId": "u-1", "user_id": "u-1", "groups": ""}
+    response = handler_module("streaming").handler(ws("$connect", "c-3", authorizer=identity), context)
+    assert response["statusCode"] == 403 and "viewer" in response["body"]
+    assert _connections(aws) == {}

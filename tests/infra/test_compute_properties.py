@@ -159,3 +159,16 @@ def test_the_erasing_function_may_list_and_delete_object_versions(by_env, env_na
                if refs.resolve(compute_name, policy["role"]) == role
                for s in json.loads(policy["policy"])["Statement"] for a in s["Action"]}
     assert {"s3:ListBucketVersions", "s3:DeleteObjectVersion"} <= actions
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_every_function_behind_a_rest_route_ends_before_the_integration_timeout(by_env, env_name: str) -> None:
+    """API Gateway stops waiting after 29 s: a function that runs longer answers a 504 while the work goes
+    on (and a retry starts it twice). Long work behind the API is a job instead."""
+    from modules.catalog.openapi import INTEGRATION_TIMEOUT_MS
+
+    _, stack = compute(by_env, env_name)
+    for spec in FUNCTIONS:
+        if any(route.function == spec.name for route in ROUTES):
+            _, function = function_entry(stack, spec, env_name)
+            assert function["timeout"] * 1000 < INTEGRATION_TIMEOUT_MS, spec.name

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
+from functions.shared.ingestion.normalize import clean_text
 from functions.shared.models import RequestModel
 
 MAX_ITEMS_PER_BATCH = 100
+LIMITS = {"title": 1000, "text": 20_000, "author": 256}
+"""Characters of the normalised (stored) field."""
 
 
 def _in_utc(moment: datetime) -> datetime:
@@ -25,11 +28,21 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 class IngestItem(RequestModel):
     source_id: str = Field(min_length=1, max_length=256, description="id of the item at its source")
-    author: str | None = Field(default=None, min_length=1, max_length=256)
-    title: str = Field(default="", max_length=1000)
-    text: str = Field(min_length=1, max_length=20_000)
+    author: str | None = Field(default=None, min_length=1, max_length=LIMITS["author"])
+    title: str = Field(default="", max_length=LIMITS["title"])
+    text: str = Field(min_length=1, max_length=LIMITS["text"])
     url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
     published_at: UtcDatetime
+
+    @model_validator(mode="after")
+    def _limits_after_normalisation(self) -> IngestItem:
+        """What is stored is the normalised text (NFKC can make one character eighteen): the limits
+        hold for that, so no item grows past DynamoDB's item or key size on the way in."""
+        for name, limit in LIMITS.items():
+            value = getattr(self, name)
+            if value and len(clean_text(value)) > limit:
+                raise ValueError(f"{name} is longer than {limit} characters once normalised (NFKC)")
+        return self
 
 
 class SourceItem(IngestItem):
