@@ -82,6 +82,7 @@ def table_env(env: str = "dev") -> dict[str, str]:
 def local_environment(sources_base_url: str, tables: dict[str, str], env: str = "dev") -> dict[str, str]:
     """Every variable any function reads, for the emulated account."""
     from modules.catalog.buckets import BUCKETS
+    from modules.catalog.functions import QUEUES
     from modules.catalog.routes import CORS_ORIGINS_VARIABLE
     from modules.catalog.secrets import NEWS_SOURCE, SOCIAL_SOURCE
     from modules.config import load_environment
@@ -97,7 +98,10 @@ def local_environment(sources_base_url: str, tables: dict[str, str], env: str = 
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
         "POWERTOOLS_DEV": "false",
-        "SCORING_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{PROJECT}-scoring-{env}",
+        **{
+            f"{queue.upper()}_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{PROJECT}-{queue}-{env}"
+            for queue in QUEUES
+        },
         "NEWS_SECRET_ARN": f"{PROJECT}-{NEWS_SOURCE.name}-{env}",
         "SOCIAL_SECRET_ARN": f"{PROJECT}-{SOCIAL_SOURCE.name}-{env}",
         "NEWS_FEED_URLS": f"{sources_base_url}/news.rss.xml,{sources_base_url}/news.atom.xml",
@@ -114,8 +118,10 @@ def local_environment(sources_base_url: str, tables: dict[str, str], env: str = 
 
 
 def provision(table_kwargs: list[dict[str, Any]], variables: dict[str, str]) -> None:
-    """Create tables, buckets, the scoring queue and the source secrets in the (emulated) account."""
+    """Create tables, buckets, the queues and the source secrets in the (emulated) account."""
     import boto3
+
+    from modules.catalog.functions import QUEUES
 
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     for kwargs in table_kwargs:
@@ -131,7 +137,8 @@ def provision(table_kwargs: list[dict[str, Any]], variables: dict[str, str]) -> 
         s3.create_bucket(Bucket=variables[var], CreateBucketConfiguration={"LocationConstraint": REGION})
         s3.put_bucket_versioning(Bucket=variables[var], VersioningConfiguration={"Status": "Enabled"})
     sqs = boto3.client("sqs", region_name=REGION)
-    sqs.create_queue(QueueName=variables["SCORING_QUEUE_URL"].rsplit("/", 1)[1])
+    for queue in QUEUES:
+        sqs.create_queue(QueueName=variables[f"{queue.upper()}_QUEUE_URL"].rsplit("/", 1)[1])
     secrets = boto3.client("secretsmanager", region_name=REGION)
     for var in ("NEWS_SECRET_ARN", "SOCIAL_SECRET_ARN"):
         secrets.create_secret(
@@ -236,14 +243,15 @@ def _call(package: str, step: str, method: str, path: str, body: Any, user: str,
     return payload
 
 
-def _drain_queue(queue_url: str) -> tuple[int, int]:
-    """Deliver queued messages to the score function; returns (messages, batch item failures)."""
+def _drain_queue(queue_url: str, package: str = "score") -> tuple[int, int]:
+    """Deliver queued messages to the function that consumes them, as SQS would; returns (messages,
+    batch item failures)."""
     import importlib
     import uuid
 
     import boto3
 
-    score = importlib.import_module("functions.score.handler").handler
+    consumer = importlib.import_module(f"functions.{package}.handler").handler
     sqs = boto3.client("sqs", region_name=REGION)
     delivered = failures = 0
     while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
@@ -259,7 +267,7 @@ def _drain_queue(queue_url: str) -> tuple[int, int]:
             }
             for m in messages
         ]
-        result = score({"Records": records}, _Context())
+        result = consumer({"Records": records}, _Context())
         failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
         for record, message in zip(records, messages, strict=True):
             if record["messageId"] not in failed:
@@ -269,6 +277,15 @@ def _drain_queue(queue_url: str) -> tuple[int, int]:
         if failed:
             break
     return delivered, failures
+
+
+def _outcomes(table: str) -> list[dict[str, Any]]:
+    import boto3
+
+    from functions.shared.dynamo import from_item
+
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=table)["Items"]
+    return sorted((from_item(i) for i in items), key=lambda o: o["entity_id"])
 
 
 def run_pipeline(variables: dict[str, str]) -> dict[str, Any]:
@@ -307,7 +324,12 @@ def run_pipeline(variables: dict[str, str]) -> dict[str, Any]:
         for c in checks
         if c["passed"]
     ]
-    evaluation = _call("evaluation", "evaluate", "POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, ANALYST, "analyst")
+    job = _call("evaluation", "evaluate", "POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, ANALYST, "analyst")
+    _drain_queue(variables["EVALUATIONS_QUEUE_URL"], "evaluation")
+    evaluation = _call("orchestrator", "evaluation job", "GET", f"/jobs/{job['job_id']}", None, ANALYST, "analyst")
+    if evaluation["state"] != "succeeded":
+        raise LocalRunError(f"evaluation job: {evaluation['state']} {evaluation.get('error', '')}")
+    outcomes = _outcomes(variables["OUTCOMES_TABLE"])
     figures = _call("evaluation", "metrics", "GET", "/metrics", None, ANALYST, "viewer")
     return {
         "signals_ingested": accepted,
@@ -323,7 +345,7 @@ def run_pipeline(variables: dict[str, str]) -> dict[str, Any]:
         "approved": len(approved),
         "outcomes": [
             {"entity": o["entity_id"], "return": o["return"], "excess_return": o["excess_return"], "hit": o["hit"]}
-            for o in evaluation["evaluated"]
+            for o in outcomes
         ],
         "hit_rate": figures["approved"]["hit_rate"],
         "average_return": figures["approved"]["average_return"],

@@ -6,6 +6,7 @@ decided state, so concurrent runs evaluate each proposal exactly once.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from functions.shared import dynamo, objects
 from functions.shared.auth import SYSTEM_ACTOR
 from functions.shared.aws import client
 from functions.shared.clock import iso, parse_iso, utc_now
+from functions.shared.jobs import Piece, Work
 from functions.shared.outcomes import OutcomesTable
 from functions.shared.proposals import ProposalsTable, Transition
 from functions.shared.states import DECIDED, ProposalState
@@ -39,12 +41,19 @@ class Evaluator:
     prices: Prices
     eval_bucket: str
 
-    def run(self, as_of: datetime, actor: str = SYSTEM_ACTOR) -> dict[str, Any]:
+    def run(self, as_of: datetime, actor: str = SYSTEM_ACTOR, deadline: float | None = None) -> dict[str, Any]:
+        """Evaluate what is due as of `as_of`; stops between proposals once `deadline` (time.monotonic())
+        has passed and reports `complete: False` (a later run goes on: evaluated proposals leave the
+        decided states)."""
         run_id = f"{as_of:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         evaluated: list[dict[str, Any]] = []
         skipped: list[dict[str, str]] = []
+        complete = True
         for state in DECIDED:
             for proposal in self.proposals.in_state(state):
+                if (evaluated or skipped) and deadline is not None and time.monotonic() > deadline:
+                    complete = False  # after at least one proposal, so every piece makes progress
+                    break
                 start = parse_iso(proposal["as_of"])
                 end = start + timedelta(days=int(proposal["horizon_days"]))
                 if end > as_of:
@@ -56,10 +65,22 @@ class Evaluator:
                     evaluated.append(outcome)
                 else:
                     skipped.append({"proposal_id": proposal["proposal_id"], "reason": "evaluated concurrently"})
-        report = {"run_id": run_id, "as_of": iso(as_of), "evaluated": evaluated, "skipped": skipped}
+        report = {
+            "run_id": run_id, "as_of": iso(as_of), "evaluated": evaluated, "skipped": skipped, "complete": complete
+        }
         if evaluated:
             objects.put_json(self.eval_bucket, f"evaluations/dt={as_of:%Y-%m-%d}/run-{run_id}.json", report)
         return report
+
+    def work(self) -> dict[str, Work]:
+        """The job kind of evaluation (`functions.shared.jobs`)."""
+
+        def evaluate(payload: dict[str, Any], deadline: float) -> Piece:
+            report = self.run(parse_iso(payload["as_of"]), payload["actor"], deadline)
+            counts = {"evaluated": len(report["evaluated"]), "skipped": len(report["skipped"])}
+            return Piece(counts, None if report["complete"] else payload)
+
+        return {"evaluate": evaluate}
 
     def _outcome(
         self,

@@ -14,9 +14,11 @@ from functions.evaluation.market import prices_from
 from functions.evaluation.routes import evaluation_router
 from functions.evaluation.settings import load
 from functions.shared import health
-from functions.shared.clock import utc_now
+from functions.shared.auth import SYSTEM_ACTOR
+from functions.shared.clock import iso, utc_now
 from functions.shared.events import CORRELATION_ID_PATH, is_scheduled
 from functions.shared.http import build_resolver
+from functions.shared.jobs import Jobs, JobsTable, jobs_router
 from functions.shared.outcomes import OutcomesTable
 from functions.shared.proposals import ProposalsTable
 from functions.shared.signals import SignalsTable
@@ -37,14 +39,19 @@ EVALUATOR = Evaluator(
     ),
 )
 FIGURES = Figures(signals=SignalsTable(SETTINGS.signals_table), proposals=PROPOSALS, outcomes=OUTCOMES)
-app = build_resolver(health.router, evaluation_router(EVALUATOR, FIGURES, SETTINGS.max_body_bytes))
+JOBS_TABLE = JobsTable(SETTINGS.jobs_table)
+JOBS = Jobs(table=JOBS_TABLE, queue_url=SETTINGS.jobs_queue_url, work=EVALUATOR.work())
+app = build_resolver(
+    health.router, evaluation_router(JOBS, FIGURES, SETTINGS.max_body_bytes), jobs_router(JOBS_TABLE)
+)
 
 
 @tracer.capture_method
 def scheduled_run() -> dict[str, Any]:
-    report = EVALUATOR.run(utc_now())
-    metrics.add_metric(name="ProposalsEvaluated", unit=MetricUnit.Count, value=len(report["evaluated"]))
-    return {"run_id": report["run_id"], "evaluated": len(report["evaluated"]), "skipped": len(report["skipped"])}
+    """The daily run is a job like an analyst's, so it may take longer than one invocation."""
+    job = JOBS.start("evaluate", {"as_of": iso(utc_now()), "actor": SYSTEM_ACTOR}, SYSTEM_ACTOR)
+    metrics.add_metric(name="EvaluationsStarted", unit=MetricUnit.Count, value=1)
+    return {"job_id": job["job_id"]}
 
 
 @logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
@@ -53,4 +60,6 @@ def scheduled_run() -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_scheduled(event):
         return scheduled_run()
+    if "Records" in event:
+        return JOBS.handle_records(event, context)
     return app.resolve(event, context)

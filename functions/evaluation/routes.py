@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from functions.evaluation.evaluate import Evaluator
 from functions.evaluation.figures import Figures
 from functions.shared.auth import READERS, Group, authorize
-from functions.shared.clock import utc_now
+from functions.shared.clock import iso, utc_now
 from functions.shared.http import optional_body
+from functions.shared.jobs import Jobs, accepted
 from functions.shared.models import AsOf, RequestModel
 
 
@@ -18,14 +19,16 @@ class EvaluateRequest(RequestModel):
     as_of: AsOf = None
 
 
-def evaluation_router(evaluator: Evaluator, figures: Figures, max_body_bytes: int) -> Router:
+def evaluation_router(jobs: Jobs, figures: Figures, max_body_bytes: int) -> Router:
     router = Router()
 
     @router.post("/evaluate")
-    def post_evaluate() -> dict[str, Any]:
+    def post_evaluate() -> Response:
+        """A run may take longer than API Gateway waits: it is a job (202; `GET /jobs/{job_id}`)."""
         caller = authorize(router.current_event, Group.ANALYST)
         request = optional_body(router.current_event, EvaluateRequest, max_body_bytes)
-        return evaluator.run(request.as_of or utc_now(), caller.user_id)
+        payload = {"as_of": iso(request.as_of or utc_now()), "actor": caller.user_id}
+        return accepted(jobs.start("evaluate", payload, caller.user_id))
 
     @router.get("/metrics")
     def get_metrics() -> dict[str, Any]:

@@ -15,6 +15,8 @@ class Settings:
     proposals_table: str
     outcomes_table: str
     eval_bucket: str
+    jobs_table: str
+    jobs_queue_url: str
     market_data_store: str
     market_data_table: str | None
     timestream_database: str | None
@@ -30,6 +32,8 @@ def load() -> Settings:
         proposals_table=env.require("PROPOSALS_TABLE"),
         outcomes_table=env.require("OUTCOMES_TABLE"),
         eval_bucket=env.require("EVAL_BUCKET"),
+        jobs_table=env.require("JOBS_TABLE"),
+        jobs_queue_url=env.require("EVALUATIONS_QUEUE_URL"),
         market_data_store=store,
         market_data_table=env.require("MARKET_DATA_TABLE") if store == "dynamodb" else None,
         timestream_database=env.require("TIMESTREAM_DATABASE") if store == "timestream" else None,

@@ -12,7 +12,7 @@ from defusedxml import ElementTree
 from pydantic import ValidationError
 
 from functions.shared.ingestion.html_text import html_to_text
-from functions.shared.ingestion.models import IngestItem
+from functions.shared.ingestion.models import SourceItem
 
 logger = Logger()
 
@@ -32,7 +32,7 @@ def _text(element: Element | None) -> str:
 def _rfc822(value: str) -> datetime | None:
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
@@ -74,32 +74,32 @@ def _atom_entry(entry: Element) -> dict[str, Any]:
     }
 
 
-def parse_feed(document: bytes) -> list[IngestItem]:
-    """Items of an RSS or Atom feed; entries that lack required fields are skipped with a warning."""
+def _skipped(source_id: Any, problems: list[dict[str, Any]]) -> None:
+    logger.warning("feed entry skipped", extra={"source_id": source_id, "problems": problems})
+
+
+def parse_feed(document: bytes) -> list[SourceItem]:
+    """Items of an RSS or Atom feed; an entry that lacks required fields or cannot be read (nested too
+    deeply, a date without a UTC equivalent) is skipped with a warning, and the others are kept."""
     try:
         root = ElementTree.fromstring(document)
     except ElementTree.ParseError as exc:
         raise FeedError(f"not well-formed XML: {exc}") from exc
     if root.tag == "rss":
-        raw_entries = [(_rss_item(item), item) for item in root.iter("item")]
+        entries, read, kind = root.iter("item"), _rss_item, "rss"
     elif root.tag == f"{ATOM}feed":
-        raw_entries = [(_atom_entry(entry), entry) for entry in root.iter(f"{ATOM}entry")]
+        entries, read, kind = root.iter(f"{ATOM}entry"), _atom_entry, "atom"
     else:
         raise FeedError(f"unsupported feed root element {root.tag!r} (expected rss or Atom feed)")
     items = []
-    for raw, element in raw_entries:
-        original = {
-            "format": "rss" if root.tag == "rss" else "atom",
-            "xml": tostring(element, encoding="unicode"),
-        }
+    for element in entries:
+        raw: dict[str, Any] = {}
         try:
-            items.append(IngestItem.model_validate({**raw, "raw": original}))
+            raw = read(element)
+            original = {"format": kind, "xml": tostring(element, encoding="unicode")}
+            items.append(SourceItem.model_validate({**raw, "raw": original}))
         except ValidationError as exc:
-            logger.warning(
-                "feed entry skipped",
-                extra={
-                    "source_id": raw.get("source_id"),
-                    "problems": exc.errors(include_url=False, include_input=False),
-                },
-            )
+            _skipped(raw.get("source_id"), exc.errors(include_url=False, include_input=False))
+        except (RecursionError, ValueError, OverflowError) as exc:
+            _skipped(raw.get("source_id"), [{"field": "entry", "problem": f"{type(exc).__name__}: {exc}"}])
     return items

@@ -32,8 +32,10 @@ app = build_resolver(health.router, ingest_router(CONFIG, SETTINGS.max_body_byte
 
 
 @tracer.capture_method
-def pull_feeds() -> dict[str, Any]:
-    return pull(CONFIG, SETTINGS.source_urls, SETTINGS.secret_arn, parse_feed, host_of)
+def pull_feeds(context: LambdaContext) -> dict[str, Any]:
+    return pull(
+        CONFIG, SETTINGS.source_urls, SETTINGS.secret_arn, parse_feed, host_of, context.get_remaining_time_in_millis
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
@@ -41,5 +43,5 @@ def pull_feeds() -> dict[str, Any]:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_scheduled(event):
-        return pull_feeds()
+        return pull_feeds(context)
     return app.resolve(event, context)

@@ -32,8 +32,11 @@ app = build_resolver(health.router, ingest_router(CONFIG, SETTINGS.max_body_byte
 
 
 @tracer.capture_method
-def pull_sources() -> dict[str, Any]:
-    return pull(CONFIG, SETTINGS.source_urls, SETTINGS.secret_arn, parse_listing, source_of)
+def pull_sources(context: LambdaContext) -> dict[str, Any]:
+    return pull(
+        CONFIG, SETTINGS.source_urls, SETTINGS.secret_arn, parse_listing, source_of,
+        context.get_remaining_time_in_millis,
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
@@ -41,5 +44,5 @@ def pull_sources() -> dict[str, Any]:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_scheduled(event):
-        return pull_sources()
+        return pull_sources(context)
     return app.resolve(event, context)

@@ -1,27 +1,79 @@
-"""Reddit listing JSON (`/r/<sub>/new.json`) as ingest items."""
+"""Reddit listing JSON (`/r/<sub>/new.json`) as ingest items; one bad post is skipped, never the listing."""
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
-from functions.shared.ingestion.models import IngestItem
+from functions.shared.ingestion.models import SourceItem
 
 logger = Logger()
 
 SITE = "https://www.reddit.com"
+MAX_DEPTH = 64
+"""Nesting kept inside a listing; a post nested deeper is skipped (Reddit's own posts are a few levels)."""
+MAX_INT_DIGITS = 4_000
+"""Longer integers are refused by int() (CVE-2020-10735 limit); a post holding one is skipped."""
+UNREADABLE = "\u0000unreadable"
+"""Stands in for a part of a post that was nested too deeply or held a too long number."""
+# A JSON string (escapes included) or one bracket: what the depth scan needs to see.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# Unix seconds that datetime can hold: years 1 to 9999.
+_EARLIEST, _LATEST = datetime(1, 1, 2, tzinfo=UTC).timestamp(), datetime(9999, 12, 30, tzinfo=UTC).timestamp()
 
 
 class ListingError(ValueError):
     """The document is not a Reddit listing."""
 
 
+def _pruned(text: str) -> str:
+    """`text` with every container nested deeper than MAX_DEPTH replaced by the UNREADABLE marker, so the
+    rest parses without recursing past the interpreter's limit."""
+    out: list[str] = []
+    depth, copied, cut_at = 0, 0, -1
+    for token in _TOKEN.finditer(text):
+        kind = token.group()
+        if kind in "[{":
+            depth += 1
+            if depth == MAX_DEPTH + 1:
+                cut_at = token.start()
+        elif kind in "]}":
+            depth -= 1
+            if depth == MAX_DEPTH and cut_at >= 0:
+                out += [text[copied:cut_at], json.dumps(UNREADABLE)]
+                copied, cut_at = token.end(), -1
+    out.append(text[copied:])
+    return "".join(out)
+
+
+def _unreadable(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_unreadable(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_unreadable(v) for v in value)
+    return value == UNREADABLE
+
+
+def _int(digits: str) -> int | str:
+    return int(digits) if len(digits.lstrip("-")) <= MAX_INT_DIGITS else UNREADABLE
+
+
+def _published(created: Any) -> datetime | None:
+    """`created_utc` as a time; None unless a finite number of seconds within years 1 to 9999."""
+    if isinstance(created, bool) or not isinstance(created, int | float):
+        return None
+    if not math.isfinite(created) or not _EARLIEST <= created <= _LATEST:
+        return None
+    return datetime.fromtimestamp(created, UTC)
+
+
 def _item(post: dict[str, Any]) -> dict[str, Any]:
-    created = post.get("created_utc")
     permalink = post.get("permalink")
     return {
         "source_id": post.get("name") or post.get("id") or "",
@@ -29,17 +81,29 @@ def _item(post: dict[str, Any]) -> dict[str, Any]:
         "title": post.get("title") or "",
         "text": post.get("selftext") or post.get("title") or "",
         "url": f"{SITE}{permalink}" if isinstance(permalink, str) and permalink.startswith("/") else None,
-        "published_at": datetime.fromtimestamp(created, UTC) if isinstance(created, int | float) else None,
+        "published_at": _published(post.get("created_utc")),
         "raw": post,
     }
 
 
-def parse_listing(document: bytes) -> list[IngestItem]:
+def _skipped(post: dict[str, Any], problems: Any) -> None:
+    name = post.get("name")
+    logger.warning("post skipped", extra={"post": name if isinstance(name, str) else None, "problems": problems})
+
+
+def parse_listing(document: bytes) -> list[SourceItem]:
     try:
-        listing = json.loads(document)
-        children = listing["data"]["children"]
-    except (ValueError, KeyError, TypeError) as exc:
+        text = document.decode("utf-8")
+        try:
+            listing = json.loads(text, parse_int=_int)
+        except RecursionError:
+            listing = json.loads(_pruned(text), parse_int=_int)
+    except ValueError as exc:
         raise ListingError(f"not a Reddit listing: {exc}") from exc
+    try:
+        children = listing["data"]["children"]
+    except (KeyError, TypeError) as exc:
+        raise ListingError(f"not a Reddit listing: no data.children ({exc})") from exc
     if not isinstance(children, list):
         raise ListingError("not a Reddit listing: data.children is not a list")
     items = []
@@ -47,16 +111,14 @@ def parse_listing(document: bytes) -> list[IngestItem]:
         post = child.get("data") if isinstance(child, dict) else None
         if not isinstance(post, dict) or child.get("kind") != "t3":
             continue
+        if _unreadable(post):
+            problem = f"nested deeper than {MAX_DEPTH} levels or a number of more than {MAX_INT_DIGITS} digits"
+            _skipped(post, [{"field": "post", "problem": problem}])
+            continue
         try:
-            items.append(IngestItem.model_validate(_item(post)))
+            items.append(SourceItem.model_validate(_item(post)))
         except ValidationError as exc:
-            logger.warning(
-                "post skipped",
-                extra={
-                    "post": post.get("name"),
-                    "problems": exc.errors(include_url=False, include_input=False),
-                },
-            )
+            _skipped(post, exc.errors(include_url=False, include_input=False))
     return items
 
 

@@ -2,12 +2,13 @@
 
 Author: every signal item found through the `by-author` index (document and mentions), its raw document
 and its feature record (all object versions). User: identity fields of proposals and their audit trail
-are replaced by a fixed pseudonym (the decisions stay, as the audit requires), and open dashboard
-connections are removed.
+are replaced by a fixed pseudonym (the decisions stay, as the audit requires), so are the jobs they asked
+for, and open dashboard connections are removed. Both run as jobs (`functions.shared.jobs`).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from aws_lambda_powertools import Logger
 
 from functions.shared import objects
 from functions.shared.connections import ConnectionsTable
+from functions.shared.jobs import JobsTable, Piece, Work
 from functions.shared.proposals import ProposalsTable
 from functions.shared.signals import DOCUMENT, SignalsTable
 
@@ -30,14 +32,19 @@ class Eraser:
     signals: SignalsTable
     proposals: ProposalsTable
     connections: ConnectionsTable
+    jobs: JobsTable
     raw_bucket: str
     features_bucket: str
 
-    def erase_author(self, author_id: str) -> dict[str, Any]:
-        """Objects go before the items that point at them, so a retry after a failure finds them again."""
+    def erase_author(self, author_id: str, deadline: float | None = None) -> Piece:
+        """Objects go before the items that point at them, so a retry after a failure finds them again.
+        Stops between signals once `deadline` (time.monotonic()) has passed; the rest is the next piece."""
         signal_ids = sorted(self.signals.signal_ids_by_author(author_id))
-        items = removed = 0
+        items = removed = done = 0
         for signal_id in signal_ids:
+            if done and deadline is not None and time.monotonic() > deadline:
+                break  # at least one signal per piece, so every piece makes progress
+            done += 1
             facets = self.signals.items_of(signal_id)
             for item in facets:
                 if item["facet"] == DOCUMENT:
@@ -48,15 +55,11 @@ class Eraser:
             for item in facets:
                 self.signals.delete(signal_id, item["facet"])
                 items += 1
-        logger.info("author erased", extra={"signals": len(signal_ids), "items": items, "objects": removed})
-        return {
-            "author_id": author_id,
-            "signals": len(signal_ids),
-            "items_deleted": items,
-            "object_versions_deleted": removed,
-        }
+        logger.info("author erased", extra={"signals": done, "items": items, "objects": removed})
+        counts = {"signals": done, "items_deleted": items, "object_versions_deleted": removed}
+        return Piece(counts, {"author_id": author_id} if done < len(signal_ids) else None)
 
-    def erase_user(self, user_id: str) -> dict[str, Any]:
+    def erase_user(self, user_id: str, deadline: float | None = None) -> Piece:
         pseudonymised = 0
         for proposal in self.proposals.involving(user_id):
             for _ in range(MAX_VERSION_RETRIES):
@@ -67,8 +70,17 @@ class Eraser:
         connections = self.connections.of_user(user_id)
         for connection in connections:
             self.connections.delete(connection["connection_id"])
-        logger.info("user erased", extra={"proposals": pseudonymised, "connections": len(connections)})
-        return {"user_id": user_id, "proposals_pseudonymised": pseudonymised, "connections_deleted": len(connections)}
+        jobs = self.jobs.replace_requester(user_id, PSEUDONYM)
+        logger.info("user erased", extra={"proposals": pseudonymised, "connections": len(connections), "jobs": jobs})
+        return Piece({"proposals_pseudonymised": pseudonymised, "connections_deleted": len(connections),
+                      "jobs_pseudonymised": jobs})
+
+    def work(self) -> dict[str, Work]:
+        """The job kinds of erasure (`functions.shared.jobs`)."""
+        return {
+            "erase_author": lambda payload, deadline: self.erase_author(payload["author_id"], deadline),
+            "erase_user": lambda payload, deadline: self.erase_user(payload["user_id"], deadline),
+        }
 
 
 def _scrubbed(proposal: dict[str, Any], user_id: str) -> dict[str, Any]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, model_validator
 
-from functions.orchestrator.gdpr import Eraser
 from functions.shared.auth import authorize
 from functions.shared.http import parse_body
+from functions.shared.ingestion.normalize import author_id
+from functions.shared.jobs import Jobs, accepted
 from functions.shared.models import RequestModel
 
 
@@ -26,15 +26,19 @@ class EraseRequest(RequestModel):
         return self
 
 
-def gdpr_router(eraser: Eraser, max_body_bytes: int) -> Router:
+def gdpr_router(jobs: Jobs, max_body_bytes: int) -> Router:
+    """Erasure may take longer than API Gateway waits: it is a job (202; `GET /jobs/{job_id}`)."""
     router = Router()
 
     @router.post("/gdpr/erase")
-    def post_erase() -> dict[str, Any]:
-        authorize(router.current_event)  # admin only
+    def post_erase() -> Response:
+        caller = authorize(router.current_event)  # admin only
         request = parse_body(router.current_event, EraseRequest, max_body_bytes)
         if request.author_id is not None:
-            return eraser.erase_author(request.author_id)
-        return eraser.erase_user(request.user_id or "")
+            source, _, author = request.author_id.partition(":")
+            # the id as ingestion stores it (`reddit:Mallory_X` is kept as `reddit:mallory_x`)
+            stored = author_id(source.casefold(), author)
+            return accepted(jobs.start("erase_author", {"author_id": stored}, caller.user_id))
+        return accepted(jobs.start("erase_user", {"user_id": request.user_id}, caller.user_id))
 
     return router

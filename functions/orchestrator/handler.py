@@ -1,4 +1,4 @@
-"""orchestrator: scheduled proposal runs and the proposal, risk, decision and GDPR routes."""
+"""orchestrator: scheduled proposal runs, the proposal, risk, decision and GDPR routes, erasure jobs."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from functions.shared.connections import ConnectionsTable
 from functions.shared.entities import EntitiesTable
 from functions.shared.events import CORRELATION_ID_PATH, is_scheduled
 from functions.shared.http import build_resolver
+from functions.shared.jobs import Jobs, JobsTable, jobs_router
 from functions.shared.proposals import ProposalsTable
 from functions.shared.signals import SignalsTable
 
@@ -39,13 +40,16 @@ AGENTS = AgentsTable(SETTINGS.agents_table)
 ENTITIES = EntitiesTable(SETTINGS.entities_table)
 PROPOSER = Proposer(signals=SIGNALS, proposals=PROPOSALS, agents=AGENTS, entities=ENTITIES)
 CHECKER = RiskChecker(proposals=PROPOSALS, agents=AGENTS, entities=ENTITIES)
+JOBS_TABLE = JobsTable(SETTINGS.jobs_table)
 ERASER = Eraser(
     signals=SIGNALS,
     proposals=PROPOSALS,
     connections=ConnectionsTable(SETTINGS.connections_table),
+    jobs=JOBS_TABLE,
     raw_bucket=SETTINGS.raw_bucket,
     features_bucket=SETTINGS.features_bucket,
 )
+JOBS = Jobs(table=JOBS_TABLE, queue_url=SETTINGS.jobs_queue_url, work=ERASER.work())
 persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table, boto3_client=client("dynamodb"))
 decision_idempotency = IdempotencyConfig(
     event_key_jmespath="[proposal_id, decision, actor]", expires_after_seconds=24 * 3600
@@ -55,7 +59,8 @@ app = build_resolver(
     proposal_router(
         PROPOSER, CHECKER, Decider(PROPOSALS), PROPOSALS, persistence, decision_idempotency, SETTINGS.max_body_bytes
     ),
-    gdpr_router(ERASER, SETTINGS.max_body_bytes),
+    gdpr_router(JOBS, SETTINGS.max_body_bytes),
+    jobs_router(JOBS_TABLE),
 )
 
 
@@ -80,4 +85,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     decision_idempotency.register_lambda_context(context)
     if is_scheduled(event):
         return scheduled_run()
+    if "Records" in event:
+        return JOBS.handle_records(event, context)
     return app.resolve(event, context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from functions.orchestrator.aggregation import Aggregate, aggregate
@@ -19,7 +19,8 @@ from functions.shared.states import ProposalState
 
 
 def proposal_id(agent_id: str, entity_id: str, as_of: datetime) -> str:
-    window = as_of.strftime("%Y-%m-%dT%H")
+    """The same instant gives the same id whatever offset the caller wrote it in (the UTC hour)."""
+    window = as_of.astimezone(UTC).strftime("%Y-%m-%dT%H")
     return hashlib.sha256(f"{agent_id}|{entity_id}|{window}".encode()).hexdigest()[:32]
 
 

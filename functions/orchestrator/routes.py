@@ -48,9 +48,11 @@ def proposal_router(
     router = Router()
 
     @idempotent_function(data_keyword_argument="command", config=decision_key, persistence_store=persistence)
-    def decide_once(command: dict[str, Any]) -> dict[str, Any]:
-        """A retried identical decision returns the first answer instead of a conflict."""
-        return decider.decide(command["proposal_id"], command["decision"], command["comment"], command["actor"])
+    def decide_once(command: dict[str, Any]) -> dict[str, str]:
+        """A retried identical decision succeeds again instead of a conflict. What is cached names nobody
+        (the idempotency table is outside erasure's reach): the route reads the proposal afterwards."""
+        decided = decider.decide(command["proposal_id"], command["decision"], command["comment"], command["actor"])
+        return {"proposal_id": decided["proposal_id"]}
 
     @router.post("/propose")
     def post_propose() -> dict[str, Any]:
@@ -68,7 +70,8 @@ def proposal_router(
     def post_decision() -> dict[str, Any]:
         caller = authorize(router.current_event, Group.APPROVER)
         request = parse_body(router.current_event, DecisionRequest, max_body_bytes)
-        return decide_once(command={**request.model_dump(), "actor": caller.user_id})
+        decided = decide_once(command={**request.model_dump(), "actor": caller.user_id})
+        return summary(proposals.require(decided["proposal_id"]))
 
     @router.get("/proposals/<proposal_id>")
     def get_proposal(proposal_id: str) -> dict[str, Any]:

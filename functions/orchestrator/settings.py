@@ -15,6 +15,8 @@ class Settings:
     entities_table: str
     connections_table: str
     idempotency_table: str
+    jobs_table: str
+    jobs_queue_url: str
     raw_bucket: str
     features_bucket: str
     max_body_bytes: int
@@ -29,6 +31,8 @@ def load() -> Settings:
         entities_table=env.require("TRACKED_ENTITIES_TABLE"),
         connections_table=env.require("CONNECTIONS_TABLE"),
         idempotency_table=env.require("IDEMPOTENCY_TABLE"),
+        jobs_table=env.require("JOBS_TABLE"),
+        jobs_queue_url=env.require("ERASURES_QUEUE_URL"),
         raw_bucket=env.require("RAW_DATA_BUCKET"),
         features_bucket=env.require("FEATURES_BUCKET"),
         max_body_bytes=env.optional_int("MAX_BODY_BYTES", 64 * 1024, maximum=6 * 1024 * 1024),

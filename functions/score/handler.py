@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
+from functions.score.budget import RESERVE_MILLIS
 from functions.score.linking import CachedLinker
 from functions.score.routes import score_router
 from functions.score.scoring import Scorer
@@ -39,10 +40,15 @@ SCORER = Scorer(
     features_bucket=SETTINGS.features_bucket,
     linker=CachedLinker(EntitiesTable(SETTINGS.entities_table).all, SETTINGS.entity_cache_seconds),
 )
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose records all failed (or were left for lack of time) is reported like any other.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table, boto3_client=client("dynamodb"))
 idempotency = IdempotencyConfig(event_key_jmespath="signal_id", expires_after_seconds=24 * 3600)
 app = build_resolver(health.router, score_router(SCORER, SETTINGS.max_body_bytes))
+
+
+class OutOfTime(RuntimeError):
+    """Not started: too little time left in this invocation; the queue delivers the message again."""
 
 
 class ScoreMessage(RequestModel):
@@ -55,8 +61,11 @@ def score_message(message: dict[str, Any]) -> dict[str, Any]:
 
 
 @tracer.capture_method
-def record_handler(record: SQSRecord) -> dict[str, Any]:
-    """One message; a poison message raises, and the processor reports it as a batch item failure."""
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> dict[str, Any]:
+    """One message; a poison message raises, and the processor reports it as a batch item failure, as it
+    does for the messages left unstarted when the invocation runs out of time (they are not lost)."""
+    if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < RESERVE_MILLIS:
+        raise OutOfTime(f"less than {RESERVE_MILLIS} ms left; message {record.message_id} left for redelivery")
     message = ScoreMessage.model_validate(json.loads(record.body))
     logger.append_keys(signal_id=message.signal_id)
     result = score_message(message=message.model_dump())

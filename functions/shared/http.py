@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from pydantic import BaseModel, ValidationError
 
 from functions.shared.cors import rest_resolver
@@ -21,6 +22,7 @@ logger = Logger()
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
+RETRY_AFTER_SECONDS = 2
 
 
 def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> Response:
@@ -51,6 +53,13 @@ def build_resolver(*routers: Router) -> APIGatewayRestResolver:
     def _invalid(exc: ValidationError) -> Response:
         details = validation_details(exc)
         return error_response(400, "validation_error", "the request body is invalid", details)
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def _in_progress(exc: IdempotencyAlreadyInProgressError) -> Response:
+        # The same request is being carried out right now (a double click): try again shortly.
+        response = error_response(409, "in_progress", "the same request is still being processed; retry shortly")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.exception_handler(NotFoundError)
     def _no_route(exc: NotFoundError) -> Response:
@@ -93,6 +102,8 @@ def parse_body(event: Any, model: type[ModelT], max_bytes: int = DEFAULT_MAX_BOD
         raise BadRequest(f"the body is not valid JSON: {exc}") from exc
     except RecursionError as exc:
         raise BadRequest("the body is nested too deeply") from exc
+    except ValueError as exc:  # an integer longer than Python converts (4,300 digits)
+        raise BadRequest(f"the body holds a number that cannot be read: {str(exc)[:120]}") from exc
     if not isinstance(document, dict):
         raise BadRequest(f"the body must be a JSON object, not {type(document).__name__}")
     return model.model_validate(document)

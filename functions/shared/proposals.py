@@ -133,13 +133,14 @@ class ProposalsTable:
         )
 
     def involving(self, user_id: str) -> list[dict[str, Any]]:
-        """Proposals created or decided by one user (a scan: used only for erasure)."""
-        return dynamo.read_all(
-            "scan",
-            TableName=self.name,
-            FilterExpression="created_by = :user OR decided_by = :user",
-            ExpressionAttributeValues=dynamo.values(user=user_id),
-        )
+        """Proposals that name one user anywhere: creator, risk checker, decider or an audit entry (a scan:
+        used only for erasure; the audit trail is a list of maps, which a filter expression cannot search)."""
+        return [
+            proposal
+            for proposal in dynamo.read_all("scan", TableName=self.name)
+            if user_id in (proposal.get("created_by"), proposal.get("decided_by"), proposal.get("risk_checked_by"))
+            or any(entry.get("by") == user_id for entry in proposal.get("history", []))
+        ]
 
     def replace_people(self, proposal: dict[str, Any], fields: dict[str, Any]) -> bool:
         """Overwrite identity fields, conditional on the version read; False when it changed meanwhile."""

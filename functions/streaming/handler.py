@@ -51,7 +51,11 @@ def push_changes(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
         metrics.add_metric(name="MessagesPushed", unit=MetricUnit.Count, value=sent)
         return sent
 
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    metrics.add_metric(name="DeliveriesFailed", unit=MetricUnit.Count, value=pusher.failed)
+    return response
 
 
 @logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.shared import dynamo
 from functions.shared.aws import client
@@ -43,15 +43,23 @@ def message_of(topic: str, record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Answers of the Management API after which the connection will never take a message again.
+CLOSED = {"GoneException", "ForbiddenException"}
+
+
 @dataclass
 class Pusher:
     connections: ConnectionsTable
     endpoint: str | None
     """Fallback for connections stored without their own endpoint (local runs)."""
     gone: set[str] = field(default_factory=set)
+    failed: int = 0
+    """Deliveries that failed for a reason other than a closed connection (logged; not retried)."""
 
     def push(self, message: dict[str, Any], recipients: list[dict[str, Any]]) -> int:
-        """Send to every subscriber; connections that are gone are removed. Returns how many got it."""
+        """Send to every subscriber, each on its own: one recipient's failure never stops the others nor
+        fails the record (a retry would send duplicates to everyone else). Connections that are gone or
+        forbidden are removed. Returns how many got it."""
         data = json.dumps(message, separators=(",", ":")).encode()
         sent = 0
         for connection in recipients:
@@ -62,13 +70,25 @@ class Pusher:
             if endpoint is None:
                 logger.warning("connection has no endpoint", extra={"connection_id": connection_id})
                 continue
-            try:
-                client("apigatewaymanagementapi", endpoint).post_to_connection(ConnectionId=connection_id, Data=data)
+            if self._deliver(endpoint, connection_id, data):
                 sent += 1
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "GoneException":
-                    raise
-                logger.info("connection gone", extra={"connection_id": connection_id})
+        return sent
+
+    def _deliver(self, endpoint: str, connection_id: str, data: bytes) -> bool:
+        try:
+            client("apigatewaymanagementapi", endpoint).post_to_connection(ConnectionId=connection_id, Data=data)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in CLOSED:
+                logger.info("connection closed; removed", extra={"connection_id": connection_id, "code": code})
                 self.connections.delete(connection_id)
                 self.gone.add(connection_id)
-        return sent
+            else:
+                logger.warning("delivery failed", extra={"connection_id": connection_id, "code": code})
+                self.failed += 1
+            return False
+        except (BotoCoreError, OSError) as exc:
+            logger.warning("delivery failed", extra={"connection_id": connection_id, "error": str(exc)})
+            self.failed += 1
+            return False
+        return True

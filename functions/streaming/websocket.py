@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import Field, ValidationError
 
+from functions.shared.auth import READERS, Caller, parse_groups
 from functions.shared.clock import epoch_seconds, iso, utc_now
 from functions.shared.connections import ConnectionsTable
 from functions.shared.models import RequestModel
@@ -57,6 +58,8 @@ class WebSocketRoutes:
         user_id = identity.get("user_id") or identity.get("principalId")
         if not user_id:
             return reply(401, "no authenticated identity on the connection")
+        if not Caller(user_id=user_id, groups=parse_groups(identity.get("groups"))).is_in(*READERS):
+            return reply(403, "the dashboard stream needs one of the groups: " + ", ".join(READERS))
         now = utc_now()
         self.connections.put(
             {

@@ -69,40 +69,49 @@ RW, R = TableAccess.READ_WRITE, TableAccess.READ
 
 # Queue names (physical name `Naming.resource(name)`); each has a dead-letter queue `<name>-dlq`.
 SCORING_QUEUE = "scoring"
-QUEUES: tuple[str, ...] = (SCORING_QUEUE,)
+# Jobs behind the API (functions/shared/jobs.py): the function that starts a job also runs it.
+ERASURES_QUEUE = "erasures"
+EVALUATIONS_QUEUE = "evaluations"
+QUEUES: tuple[str, ...] = (SCORING_QUEUE, ERASURES_QUEUE, EVALUATIONS_QUEUE)
+
+# API Gateway waits at most 29 s for a Lambda integration: every function behind a REST route ends
+# before that, and longer work runs as a job (modules.catalog.openapi INTEGRATION_TIMEOUT_MS).
+REST_TIMEOUT_SECONDS = 28
 
 INGEST_SOCIAL = FunctionSpec(
-    "ingest-social", "ingest_social", "Social media ingestion",
+    "ingest-social", "ingest_social", "Social media ingestion", timeout_seconds=REST_TIMEOUT_SECONDS,
     uses=Uses(tables=(("signals", RW),), buckets=(("raw-data", BucketAccess.PUT),),
               secrets=("social-source-credentials",), sends_to=(SCORING_QUEUE,), schedule="rate(15 minutes)",
               settings=(("SOCIAL_SOURCE_URLS", "social_source_urls"), ("SIGNAL_TTL_DAYS", "signal_ttl_days"))),
 )
 INGEST_NEWS = FunctionSpec(
-    "ingest-news", "ingest_news", "News ingestion",
+    "ingest-news", "ingest_news", "News ingestion", timeout_seconds=REST_TIMEOUT_SECONDS,
     uses=Uses(tables=(("signals", RW),), buckets=(("raw-data", BucketAccess.PUT),),
               secrets=("news-source-credentials",), sends_to=(SCORING_QUEUE,), schedule="rate(15 minutes)",
               settings=(("NEWS_FEED_URLS", "news_feed_urls"), ("SIGNAL_TTL_DAYS", "signal_ttl_days"))),
 )
 SCORE = FunctionSpec(
-    "score", "score", "Sentiment scoring and entity linking", timeout_seconds=60, memory_mb=1024,
-    typical_duration_seconds=1.0, queue_concurrency=10,
+    "score", "score", "Sentiment scoring and entity linking", timeout_seconds=REST_TIMEOUT_SECONDS,
+    memory_mb=1024, typical_duration_seconds=1.0, queue_concurrency=10,
     uses=Uses(tables=(("signals", RW), ("tracked-entities", R)), buckets=(("features", BucketAccess.PUT),),
               consumes=SCORING_QUEUE, idempotency=True),
 )
 ORCHESTRATOR = FunctionSpec(
-    "orchestrator", "orchestrator", "Proposals, risk checks, decisions and erasure", timeout_seconds=60,
-    typical_duration_seconds=0.5,
+    "orchestrator", "orchestrator", "Proposals, risk checks, decisions and erasure",
+    timeout_seconds=REST_TIMEOUT_SECONDS, typical_duration_seconds=0.5,
     uses=Uses(
         tables=(("signals", RW), ("proposals", RW), ("agents-config", R), ("tracked-entities", R),
-                ("connections", RW)),
+                ("connections", RW), ("jobs", RW)),
+        sends_to=(ERASURES_QUEUE,), consumes=ERASURES_QUEUE,
         # GDPR erasure deletes an author's raw documents and feature records.
         buckets=(("raw-data", BucketAccess.READ_WRITE_DELETE), ("features", BucketAccess.READ_WRITE_DELETE)),
         idempotency=True, schedule="rate(1 hour)",
     ),
 )
 EVALUATION = FunctionSpec(
-    "evaluation", "evaluation", "Outcome evaluation and system figures", timeout_seconds=120,
-    uses=Uses(tables=(("proposals", RW), ("outcomes", RW), ("signals", R)),
+    "evaluation", "evaluation", "Outcome evaluation and system figures", timeout_seconds=REST_TIMEOUT_SECONDS,
+    uses=Uses(tables=(("proposals", RW), ("outcomes", RW), ("signals", R), ("jobs", RW)),
+              sends_to=(EVALUATIONS_QUEUE,), consumes=EVALUATIONS_QUEUE,
               buckets=(("eval", BucketAccess.PUT),), market_data=True, schedule="rate(1 day)"),
 )
 STREAMING = FunctionSpec(

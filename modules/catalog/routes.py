@@ -53,8 +53,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/risk/check", fn.ORCHESTRATOR.name, "Risk-check a proposal", body=True),
     Route("POST", "/decision", fn.ORCHESTRATOR.name, "Approve or reject a proposal", body=True),
     Route("GET", "/proposals/{proposal_id}", fn.ORCHESTRATOR.name, "One proposal"),
-    Route("POST", "/gdpr/erase", fn.ORCHESTRATOR.name, "Erase a source author's or a user's data", body=True),
-    Route("POST", "/evaluate", fn.EVALUATION.name, "Evaluate decided proposals"),
+    Route("POST", "/gdpr/erase", fn.ORCHESTRATOR.name, "Start erasing a source author's or a user's data (202, job)",
+          body=True),
+    Route("POST", "/evaluate", fn.EVALUATION.name, "Start evaluating decided proposals (202, job)"),
+    Route("GET", "/jobs/{job_id}", fn.ORCHESTRATOR.name, "State and result of a job"),
     Route("GET", "/dashboard/summary", fn.EVALUATION.name, "Dashboard summary"),
 )
 

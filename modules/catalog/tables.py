@@ -134,7 +134,19 @@ CONNECTIONS = TableSpec(
     ),
 )
 
+JOBS = TableSpec(
+    name="jobs",
+    env_var="JOBS_TABLE",
+    partition_key="job_id",
+    ttl_attribute="expires_at",
+    retain=False,
+    access_patterns=(
+        "one item per asynchronous job behind the API (erasure, evaluation): state, counts, requester; "
+        "expires_at drops finished jobs after a week",
+    ),
+)
+
 # Always present.
 CORE_TABLES: tuple[TableSpec, ...] = (
-    SIGNALS, PROPOSALS, OUTCOMES, AGENTS_CONFIG, TRACKED_ENTITIES, IDEMPOTENCY, CONNECTIONS,
+    SIGNALS, PROPOSALS, OUTCOMES, AGENTS_CONFIG, TRACKED_ENTITIES, IDEMPOTENCY, CONNECTIONS, JOBS,
 )

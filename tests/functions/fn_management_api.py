@@ -1,4 +1,5 @@
-"""A local stand-in for the API Gateway Management API: records posts, answers 410 Gone for closed ids."""
+"""A local stand-in for the API Gateway Management API: records posts, answers 410 Gone for closed ids,
+403 Forbidden for forbidden ones and 500 for broken ones."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from urllib.parse import unquote
 class ManagementApi:
     def __init__(self) -> None:
         self.gone: set[str] = set()
+        self.forbidden: set[str] = set()
+        self.broken: set[str] = set()
         self.received: dict[str, list[Any]] = {}
 
     def reset(self) -> None:
-        self.gone.clear()
+        for ids in (self.gone, self.forbidden, self.broken):
+            ids.clear()
         self.received.clear()
 
 
@@ -26,10 +30,13 @@ def _handler_for(api: ManagementApi) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             connection_id = unquote(self.path.rsplit("/@connections/", 1)[-1])
             data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            if connection_id in api.gone:
-                body = json.dumps({"message": "Gone"}).encode()
-                self.send_response(410)
-                self.send_header("x-amzn-ErrorType", "GoneException")
+            refusals = ((api.gone, 410, "GoneException"), (api.forbidden, 403, "ForbiddenException"),
+                        (api.broken, 500, "InternalServerErrorException"))
+            refusal = next(((status, code) for ids, status, code in refusals if connection_id in ids), None)
+            if refusal is not None:
+                body = json.dumps({"message": refusal[1]}).encode()
+                self.send_response(refusal[0])
+                self.send_header("x-amzn-ErrorType", refusal[1])
             else:
                 api.received.setdefault(connection_id, []).append(json.loads(data))
                 body = b""

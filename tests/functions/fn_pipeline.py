@@ -66,3 +66,39 @@ def decided(aws, context, *, decisions: dict[str, str]) -> dict[str, dict]:
         )
         assert response["statusCode"] == 200, json_body(response)
     return proposals
+
+
+JOB_QUEUES = {"orchestrator": "ERASURES_QUEUE_URL", "evaluation": "EVALUATIONS_QUEUE_URL"}
+
+
+def drain_queue(aws, context, package: str, queue_var: str) -> list[dict]:
+    """Deliver every message of one queue to its consumer in SQS batches, deleting those not reported
+    failed (as the event source mapping does); returns the batch responses."""
+    queue = boto3.client("sqs")
+    consumer = handler_module(package)
+    responses = []
+    while messages := queue.receive_message(QueueUrl=aws[queue_var], MaxNumberOfMessages=10).get("Messages", []):
+        event = sqs([m["Body"] for m in messages])
+        response = consumer.handler(event, context)
+        responses.append(response)
+        failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
+        for record, message in zip(event["Records"], messages, strict=True):
+            if record["messageId"] not in failed:
+                queue.delete_message(QueueUrl=aws[queue_var], ReceiptHandle=message["ReceiptHandle"])
+        if failed:
+            return responses
+    return responses
+
+
+def run_job(aws, context, package: str, response: dict, *, sub: str, groups: str) -> dict:
+    """Given the 202 answer that started a job: run the job's queue dry, then read the job as its requester."""
+    from fn_events import json_body, rest
+
+    assert response["statusCode"] == 202, response["body"]
+    started = json_body(response)
+    assert response["multiValueHeaders"]["Location"] == [started["location"]]
+    assert started["location"] == f"/jobs/{started['job_id']}" and started["state"] == "queued"
+    drain_queue(aws, context, package, JOB_QUEUES[package])
+    answer = handler_module("orchestrator").handler(rest("GET", started["location"], groups=groups, sub=sub), context)
+    assert answer["statusCode"] == 200, answer["body"]
+    return json_body(answer)

@@ -7,10 +7,11 @@ import json
 import boto3
 import pytest
 from conftest import handler_module
-from fn_events import json_body, rest
-from fn_pipeline import EVALUATE_AS_OF, decided
+from fn_events import ALICE, json_body, rest
+from fn_pipeline import EVALUATE_AS_OF, decided, run_job
 
 from functions.evaluation.evaluate import returns
+from functions.shared.dynamo import from_item
 
 
 def call(method, path, body=None, *, groups="analyst", context):
@@ -18,13 +19,20 @@ def call(method, path, body=None, *, groups="analyst", context):
     return response["statusCode"], json_body(response)
 
 
+def evaluate(aws, context, as_of: str) -> tuple[dict, dict[str, dict]]:
+    """POST /evaluate (202), the job run from its queue: the finished job and the outcomes by entity."""
+    response = handler_module("evaluation").handler(rest("POST", "/evaluate", {"as_of": as_of}), context)
+    job = run_job(aws, context, "evaluation", response, sub=ALICE, groups="analyst")
+    items = boto3.client("dynamodb").scan(TableName=aws["OUTCOMES_TABLE"])["Items"]
+    return job, {o["entity_id"]: o for o in map(from_item, items)}
+
+
 def test_decided_proposals_are_evaluated_once_with_artefacts(seeded, context):
     proposals = decided(seeded, context, decisions={"AAPL": "approve", "TSLA": "approve"})
 
-    status, report = call("POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, context=context)
+    job, outcomes = evaluate(seeded, context, EVALUATE_AS_OF)
 
-    assert status == 200
-    outcomes = {o["entity_id"]: o for o in report["evaluated"]}
+    assert job["state"] == "succeeded" and job["result"] == {"evaluated": 2, "skipped": 0}
     assert set(outcomes) == {"AAPL", "TSLA"}
     # the sample prices: Apple rose (long wins), Tesla fell (short wins)
     assert outcomes["AAPL"]["hit"] and outcomes["AAPL"]["return"] > 0
@@ -37,19 +45,19 @@ def test_decided_proposals_are_evaluated_once_with_artefacts(seeded, context):
     assert document["outcome"]["proposal_id"] == proposals["AAPL"]["proposal_id"]
     assert "created_by" not in document["proposal"] and "history" not in document["proposal"]
     # evaluating again writes nothing new
-    assert call("POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, context=context)[1]["evaluated"] == []
-    assert len(boto3.client("dynamodb").scan(TableName=seeded["OUTCOMES_TABLE"])["Items"]) == 2
+    job, again = evaluate(seeded, context, EVALUATE_AS_OF)
+    assert job["result"] == {"evaluated": 0, "skipped": 0} and again == outcomes
 
 
 def test_proposals_before_their_horizon_wait(seeded, context):
     decided(seeded, context, decisions={"AAPL": "approve"})
-    status, report = call("POST", "/evaluate", {"as_of": "2026-11-22T00:00:00Z"}, context=context)
-    assert status == 200 and report["evaluated"] == [] and report["skipped"] == []
+    job, outcomes = evaluate(seeded, context, "2026-11-22T00:00:00Z")
+    assert job["result"] == {"evaluated": 0, "skipped": 0} and outcomes == {}
 
 
 def test_metrics_and_dashboard_report_the_figures(seeded, context):
     decided(seeded, context, decisions={"AAPL": "approve", "TSLA": "reject"})
-    call("POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, context=context)
+    evaluate(seeded, context, EVALUATE_AS_OF)
 
     status, figures = call("GET", "/metrics", groups="viewer", context=context)
     assert status == 200

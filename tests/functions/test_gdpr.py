@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
-from conftest import handler_module
+from conftest import FakeContext, handler_module
 from fn_events import ALICE, BOB, json_body, rest
-from fn_pipeline import propose, scored_samples
+from fn_pipeline import propose, run_job, scored_samples
 
 from functions.shared.dynamo import from_item
 
+CAROL = "33333333-4444-5555-6666-777777777777"
 
-def erase(body, context, groups="admin"):
+
+def erase(body, context, groups="admin", aws=None, by=BOB):
+    """POST /gdpr/erase; with `aws`, the job is run from its queue and the finished job is the answer."""
     response = handler_module("orchestrator").handler(
-        rest("POST", "/gdpr/erase", body, groups=groups, sub=BOB), context
+        rest("POST", "/gdpr/erase", body, groups=groups, sub=by), context
     )
+    if aws is not None:
+        return response["statusCode"], run_job(aws, context, "orchestrator", response, sub=by, groups=groups)
     return response["statusCode"], json_body(response)
 
 
@@ -32,9 +39,10 @@ def test_erasing_an_author_removes_items_raw_documents_and_features(seeded, cont
     bob_docs = [i for i in before if i.get("author_id") == "reddit:bullish_bob" and i["facet"] == "signal"]
     assert len(bob_docs) == 2
 
-    status, result = erase({"author_id": "reddit:bullish_bob"}, context)
+    status, job = erase({"author_id": "reddit:bullish_bob"}, context, aws=seeded)
 
-    assert status == 200 and result["signals"] == 2
+    result = job["result"]
+    assert status == 202 and job["state"] == "succeeded" and result["signals"] == 2
     after = _signal_items(seeded)
     erased = {d["signal_id"] for d in bob_docs}
     assert not [i for i in after if i["signal_id"] in erased]
@@ -45,14 +53,14 @@ def test_erasing_an_author_removes_items_raw_documents_and_features(seeded, cont
     # other authors are untouched
     assert any(i.get("author_id") == "reddit:bearish_ben" for i in after)
     # erasing again finds nothing
-    assert erase({"author_id": "reddit:bullish_bob"}, context)[1]["signals"] == 0
+    assert erase({"author_id": "reddit:bullish_bob"}, context, aws=seeded)[1]["result"]["signals"] == 0
 
 
 def test_erasing_a_user_pseudonymises_their_proposals(seeded, context):
     scored_samples(seeded, context)
     created = propose(context, sub=ALICE)["created"]
-    status, result = erase({"user_id": ALICE}, context)
-    assert status == 200 and result["proposals_pseudonymised"] == len(created) > 0
+    status, job = erase({"user_id": ALICE}, context, aws=seeded)
+    assert status == 202 and job["result"]["proposals_pseudonymised"] == len(created) > 0
     table = boto3.client("dynamodb").scan(TableName=seeded["PROPOSALS_TABLE"])["Items"]
     assert ALICE not in str(table)
 
@@ -63,3 +71,71 @@ def test_erasure_is_admin_only_and_validated(seeded, context):
     status, body = erase({"author_id": "reddit:x", "user_id": ALICE}, context)
     assert status == 400 and "exactly one" in body["details"][0]["problem"]
     assert erase({}, context)[0] == 400
+
+
+def _everything_stored(aws) -> str:
+    """Every item of every table and every version of every object (decompressed), as one text."""
+    import gzip
+
+    from modules.catalog.buckets import BUCKETS
+    from modules.catalog.tables import CORE_TABLES, MARKET_DATA
+
+    dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
+    parts = []
+    for spec in (*CORE_TABLES, MARKET_DATA):
+        for page in dynamodb.get_paginator("scan").paginate(TableName=aws[spec.env_var]):
+            parts += [json.dumps(item) for item in page["Items"]]
+    for bucket in (aws[b.env_var] for b in BUCKETS if b.env_var in aws):
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            for version in page.get("Versions", []):
+                body = s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])["Body"].read()
+                parts += [version["Key"], (gzip.decompress(body) if version["Key"].endswith(".gz") else body).decode()]
+    return "\n".join(parts)
+
+
+def test_after_erasure_no_table_item_and_no_object_version_names_them(seeded, context):
+    # GIVEN the pipeline run through decisions: ALICE proposed and risk-checked, BOB decided, and BOB's
+    # retried decision was answered from the idempotency table
+    from fn_pipeline import decided
+
+    proposals = decided(seeded, context, decisions={"AAPL": "approve", "TSLA": "reject"})
+    retry = {"proposal_id": proposals["AAPL"]["proposal_id"], "decision": "approve"}
+    orchestrator = handler_module("orchestrator")
+    again = orchestrator.handler(rest("POST", "/decision", retry, groups="approver", sub=BOB), context)
+    assert again["statusCode"] == 200
+    stored = _everything_stored(seeded)
+    assert ALICE in stored and BOB in stored and "bullish_bob" in stored
+    # WHEN another admin erases both users and a source author (named as the source shows it)
+    for body in ({"user_id": ALICE}, {"user_id": BOB}, {"author_id": "Reddit:Bullish_Bob"}):
+        status, job = erase(body, context, aws=seeded, by=CAROL)
+        assert status == 202 and job["state"] == "succeeded", job
+    # THEN no table item and no object version names any of them
+    stored = _everything_stored(seeded)
+    assert ALICE not in stored and BOB not in stored and "bullish_bob" not in stored.casefold()
+
+
+class _LastSeconds(FakeContext):
+    """An invocation that starts each job piece with its deadline already reached."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        from functions.shared.jobs import RESERVE_MILLIS
+
+        return RESERVE_MILLIS + 1
+
+
+def test_an_erasure_longer_than_one_invocation_goes_on_in_pieces_until_done(seeded, context):
+    from fn_pipeline import drain_queue
+
+    scored_samples(seeded, context)
+    response = handler_module("orchestrator").handler(
+        rest("POST", "/gdpr/erase", {"author_id": "reddit:bullish_bob"}, groups="admin", sub=BOB), context
+    )
+    job_id = json_body(response)["job_id"]
+    # WHEN every piece runs out of time after its first signal
+    drain_queue(seeded, _LastSeconds(), "orchestrator", "ERASURES_QUEUE_URL")
+    # THEN the job went on piece by piece and its counts add up
+    job = handler_module("orchestrator").JOBS_TABLE.get(job_id)
+    assert job["state"] == "succeeded" and job["pieces"] == 2
+    assert job["result"]["signals"] == 2
+    assert not [i for i in _signal_items(seeded) if i.get("author_id") == "reddit:bullish_bob"]
+    assert "bullish_bob" not in json.dumps(job)

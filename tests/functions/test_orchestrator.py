@@ -144,3 +144,40 @@ def test_only_legal_transitions_exist():
     assert not is_legal(ProposalState.PROPOSED, ProposalState.APPROVED)
     assert not any(is_legal(ProposalState.EVALUATED, s) for s in ProposalState)
     assert all(TRANSITIONS[s] <= set(ProposalState) for s in ProposalState)
+
+
+def test_the_same_instant_in_two_offsets_is_one_proposal(seeded, context):
+    scored_samples(seeded, context)
+    first = call("POST", "/propose", {"as_of": "2026-11-20T18:00:00Z"}, context=context)[1]
+    again = call("POST", "/propose", {"as_of": "2026-11-20T19:00:00+01:00"}, context=context)[1]
+    assert first["created"] and again["created"] == []
+    assert sorted(again["existing"]) == sorted(p["proposal_id"] for p in first["created"])
+
+
+def test_a_double_clicked_approval_is_a_409_with_retry_after(proposed, context):
+    # GIVEN BOB's approval still being carried out (its idempotency record is in progress)
+    orchestrator = handler_module("orchestrator")
+    proposal_id = proposed["AAPL"]["proposal_id"]
+    call("POST", "/risk/check", {"proposal_id": proposal_id}, context=context)
+    command = {"proposal_id": proposal_id, "decision": "approve", "comment": None, "actor": BOB}
+    orchestrator.persistence.configure(
+        orchestrator.decision_idempotency, "functions.orchestrator.routes.proposal_router.<locals>.decide_once"
+    )
+    orchestrator.persistence.save_inprogress(data=command)
+    # WHEN the second click arrives
+    response = orchestrator.handler(
+        rest("POST", "/decision", {"proposal_id": proposal_id, "decision": "approve"}, groups="approver", sub=BOB),
+        context,
+    )
+    # THEN it is told to retry, and nothing was decided twice
+    assert response["statusCode"] == 409 and json_body(response)["error"] == "in_progress"
+    assert response["multiValueHeaders"]["Retry-After"] == ["2"]
+    assert call("GET", f"/proposals/{proposal_id}", groups="viewer", context=context)[1]["state"] == "risk_passed"
+
+
+@pytest.mark.parametrize("route", ["/propose", "/risk/check", "/decision", "/gdpr/erase"])
+def test_an_integer_of_5000_digits_is_a_400_not_a_500(seeded, context, route):
+    response = handler_module("orchestrator").handler(
+        rest("POST", route, raw='{"proposal_id": ' + "9" * 5000 + "}", groups="admin"), context
+    )
+    assert response["statusCode"] == 400 and "number" in json_body(response)["message"]

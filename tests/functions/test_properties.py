@@ -23,6 +23,7 @@ ROUTES = [
     ("orchestrator", "POST", "/decision", ("proposal_id", "decision", "comment")),
     ("orchestrator", "POST", "/gdpr/erase", ("author_id", "user_id")),
     ("orchestrator", "GET", "/proposals/0123456789abcdef0123456789abcdef", ()),
+    ("orchestrator", "GET", "/jobs/0123456789abcdef0123456789abcdef", ()),
     ("evaluation", "POST", "/evaluate", ("as_of",)),
     ("evaluation", "GET", "/metrics", ()),
     ("evaluation", "GET", "/dashboard/summary", ()),

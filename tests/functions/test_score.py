@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import boto3
-from conftest import handler_module
+from conftest import FakeContext, handler_module
 from fn_events import json_body, rest, sqs
 from fn_pipeline import drain_scoring_queue, ingest_samples
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 def _items(aws) -> list[dict]:
@@ -85,3 +87,72 @@ def test_post_score_refuses_viewers_and_bad_bodies(seeded, context):
     assert score.handler(rest("POST", "/score", {"text": "x"}, groups="viewer"), context)["statusCode"] == 403
     response = score.handler(rest("POST", "/score", {"text": ""}), context)
     assert response["statusCode"] == 400 and "text" in response["body"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["😸", "😀", " ", ". ", "good", "not", "!", "a", "\n"]), max_size=3000).map("".join))
+def test_sentiment_scores_bounded_windows_whatever_the_content(text):
+    from functions.score.sentiment import MAX_TOKENS, WINDOW_TOKENS, windows
+
+    runs = list(windows(text * 8))
+    assert all(0 < len(run) <= WINDOW_TOKENS for run in runs)
+    assert sum(len(run) for run in runs) <= MAX_TOKENS
+
+
+def test_a_text_within_one_window_gets_vaders_own_score():
+    from functions.score.sentiment import _ANALYZER, sentiment_of
+
+    for text in ("Apple beat estimates and shares jumped :)", "Terrible quarter. Not good at all!", "😀 love it"):
+        vader = _ANALYZER.polarity_scores(text)
+        assert sentiment_of("", text).as_dict() == {
+            "compound": vader["compound"], "positive": vader["pos"], "neutral": vader["neu"], "negative": vader["neg"]
+        }
+
+
+def _ingest_social(context, items: list[dict]) -> list[str]:
+    response = handler_module("ingest_social").handler(rest("POST", "/ingest/social", {"items": items}), context)
+    assert response["statusCode"] == 200, response["body"]
+    return json_body(response)["signal_ids"]
+
+
+def test_a_maximum_length_emoji_item_is_scored_with_the_innocent_rest_of_its_batch(seeded, context):
+    # GIVEN a post of 20,000 of the emoji with the longest description, queued with innocent posts
+    hostile = {"source_id": "p0", "text": "😸" * 20_000, "published_at": "2026-11-20T10:00:00Z"}
+    innocent = [
+        {"source_id": f"p{n}", "text": f"Apple jumped {n} percent, great news", "published_at": "2026-11-20T10:00:00Z"}
+        for n in range(1, 10)
+    ]
+    ids = _ingest_social(context, [hostile, *innocent])
+    # WHEN the batch is delivered
+    responses = drain_scoring_queue(seeded, context)
+    # THEN nothing failed and every one of them is scored
+    assert responses == [{"batchItemFailures": []}]
+    documents = {i["signal_id"]: i for i in _items(seeded) if i["facet"] == "signal"}
+    assert {documents[i]["status"] for i in ids} == {"scored"}
+
+
+class _NearlyOutOfTime(FakeContext):
+    def get_remaining_time_in_millis(self) -> int:
+        from functions.score.budget import RESERVE_MILLIS
+
+        return RESERVE_MILLIS - 1
+
+
+def test_records_not_started_for_lack_of_time_are_redelivered_not_lost(seeded, context):
+    ids = _ingest_social(context, [
+        {"source_id": f"q{n}", "text": f"Tesla slumped {n} percent", "published_at": "2026-11-20T10:00:00Z"}
+        for n in range(3)
+    ])
+    queue = boto3.client("sqs")
+    messages = queue.receive_message(QueueUrl=seeded["SCORING_QUEUE_URL"], MaxNumberOfMessages=10)["Messages"]
+    event = sqs([m["Body"] for m in messages])
+    # WHEN the invocation has less time left than a record may need
+    response = handler_module("score").handler(event, _NearlyOutOfTime())
+    # THEN every record is reported for redelivery and none was half-done
+    assert {f["itemIdentifier"] for f in response["batchItemFailures"]} == {r["messageId"] for r in event["Records"]}
+    documents = {i["signal_id"]: i for i in _items(seeded) if i["facet"] == "signal"}
+    assert {documents[i]["status"] for i in ids} == {"pending"}
+    # and the redelivery with time enough scores them
+    assert handler_module("score").handler(event, context) == {"batchItemFailures": []}
+    documents = {i["signal_id"]: i for i in _items(seeded) if i["facet"] == "signal"}
+    assert {documents[i]["status"] for i in ids} == {"scored"}

@@ -105,3 +105,32 @@ def test_record_from_an_unknown_stream_is_a_batch_item_failure(aws, context, web
 
     assert response == {"batchItemFailures": [{"itemIdentifier": "222"}]}
     assert len(websocket_api.received["live"]) == 1
+
+
+def test_one_broken_recipient_never_fails_the_batch_nor_the_others(aws, context, websocket_api):
+    # GIVEN subscribers around one broken (500) and one forbidden (403) connection
+    streaming = handler_module("streaming")
+    for connection_id in ("a-live", "broken", "forbidden", "z-live"):
+        streaming.handler(ws("$connect", connection_id), context)
+    websocket_api.broken.add("broken")
+    websocket_api.forbidden.add("forbidden")
+    event = load("dynamodb_stream.json")
+    second = copy.deepcopy(event["Records"][0])
+    second["dynamodb"]["SequenceNumber"] = "222"
+    second["dynamodb"]["NewImage"]["version"] = {"N": "4"}
+    event["Records"].append(second)
+    # WHEN two changes are pushed
+    response = streaming.handler(event, context)
+    # THEN no record is reported failed, every live subscriber got each change exactly once,
+    # the forbidden connection is removed and the broken one kept (its failure may be passing)
+    assert response == {"batchItemFailures": []}
+    for live in ("a-live", "z-live"):
+        assert [m["data"]["version"] for m in websocket_api.received[live]] == [3, 4]
+    assert set(_connections(aws)) == {"a-live", "broken", "z-live"}
+
+
+def test_the_stream_needs_the_groups_the_dashboard_summary_needs(aws, context):
+    identity = {"principalId": "u-1", "user_id": "u-1", "groups": ""}
+    response = handler_module("streaming").handler(ws("$connect", "c-3", authorizer=identity), context)
+    assert response["statusCode"] == 403 and "viewer" in response["body"]
+    assert _connections(aws) == {}

@@ -213,3 +213,16 @@ def test_every_dead_letter_queue_names_the_queues_that_may_use_it(by_env, env_na
             assert allowed == {"redrivePermission": "byQueue", "sourceQueueArns": named}, address
         else:
             assert allowed == {"redrivePermission": "denyAll"}, address
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_every_function_behind_a_rest_route_ends_before_the_integration_timeout(by_env, env_name: str) -> None:
+    """API Gateway stops waiting after 29 s: a function that runs longer answers a 504 while the work goes
+    on (and a retry starts it twice). Long work behind the API is a job instead."""
+    from modules.catalog.openapi import INTEGRATION_TIMEOUT_MS
+
+    _, stack = compute(by_env, env_name)
+    for spec in FUNCTIONS:
+        if any(route.function == spec.name for route in ROUTES):
+            _, function = function_entry(stack, spec, env_name)
+            assert function["timeout"] * 1000 < INTEGRATION_TIMEOUT_MS, spec.name

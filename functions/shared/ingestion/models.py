@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
+from functions.shared.ingestion.normalize import clean_text
 from functions.shared.models import RequestModel
 
 MAX_ITEMS_PER_BATCH = 100
+LIMITS = {"title": 1000, "text": 20_000, "author": 256}
+"""Characters of the normalised (stored) field."""
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """Every stored time is UTC; an instant that has no UTC date (year 1 or 9999 at an offset) is refused."""
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValueError("the time has no UTC date within years 1 to 9999") from exc
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class IngestItem(RequestModel):
     source_id: str = Field(min_length=1, max_length=256, description="id of the item at its source")
-    author: str | None = Field(default=None, min_length=1, max_length=256)
-    title: str = Field(default="", max_length=1000)
-    text: str = Field(min_length=1, max_length=20_000)
+    author: str | None = Field(default=None, min_length=1, max_length=LIMITS["author"])
+    title: str = Field(default="", max_length=LIMITS["title"])
+    text: str = Field(min_length=1, max_length=LIMITS["text"])
     url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
-    published_at: AwareDatetime
-    raw: Annotated[dict[str, Any] | None, Field(exclude=True)] = None
-    """The original document as the source delivered it (set by parsers, not by API callers)."""
+    published_at: UtcDatetime
+
+    @model_validator(mode="after")
+    def _limits_after_normalisation(self) -> IngestItem:
+        """What is stored is the normalised text (NFKC can make one character eighteen): the limits
+        hold for that, so no item grows past DynamoDB's item or key size on the way in."""
+        for name, limit in LIMITS.items():
+            value = getattr(self, name)
+            if value and len(clean_text(value)) > limit:
+                raise ValueError(f"{name} is longer than {limit} characters once normalised (NFKC)")
+        return self
+
+
+class SourceItem(IngestItem):
+    """An item read from a source by a parser, with the original document as the source delivered it.
+    API callers send `IngestItem`s: what they claim is never stored as an original."""
+
+    raw: Annotated[dict[str, Any], Field(exclude=True)]
 
 
 class IngestBatch(RequestModel):

@@ -8,6 +8,8 @@ fails, the caller retries; the retry finds the signal still pending and repeats 
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,11 +20,16 @@ from functions.shared import objects
 from functions.shared.aws import client
 from functions.shared.clock import epoch_seconds, iso, utc_now
 from functions.shared.errors import UpstreamError
-from functions.shared.ingestion.models import IngestItem
+from functions.shared.ingestion.models import IngestItem, SourceItem
 from functions.shared.ingestion.normalize import author_id, clean_text, content_hash
 from functions.shared.signals import PENDING, SignalsTable
 
 logger = Logger()
+
+QUEUE_BATCH = 10
+"""Messages per SendMessageBatch (the SQS maximum), and items per round of writes."""
+WRITERS = 10
+"""Items written side by side (each is a conditional put and an S3 put, mostly waiting on the network)."""
 
 
 @dataclass(frozen=True)
@@ -39,11 +46,14 @@ class IngestConfig:
 class IngestResult:
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    deferred: int = 0
+    """Items not reached before the deadline: a later run of the same source takes them (dedupe by hash)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "accepted": len(self.accepted),
             "duplicates": len(self.duplicates),
+            "deferred": self.deferred,
             "signal_ids": self.accepted,
             "duplicate_ids": self.duplicates,
         }
@@ -69,12 +79,13 @@ def _document(config: IngestConfig, source: str, item: IngestItem, now: datetime
 
 
 def _raw(item: IngestItem, source: str) -> dict[str, Any]:
-    return {"source": source, "item": item.raw if item.raw is not None else item.model_dump(mode="json")}
+    original = item.raw if isinstance(item, SourceItem) else item.model_dump(mode="json")
+    return {"source": source, "item": original}
 
 
 def _enqueue(queue_url: str, signal_ids: list[str]) -> None:
-    for start in range(0, len(signal_ids), 10):
-        chunk = signal_ids[start : start + 10]
+    for start in range(0, len(signal_ids), QUEUE_BATCH):
+        chunk = signal_ids[start : start + QUEUE_BATCH]
         entries = [{"Id": str(n), "MessageBody": json.dumps({"signal_id": sid})} for n, sid in enumerate(chunk)]
         response = client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries)
         if response.get("Failed"):
@@ -82,32 +93,59 @@ def _enqueue(queue_url: str, signal_ids: list[str]) -> None:
             raise UpstreamError(f"the scoring queue refused {len(response['Failed'])} message(s): {failed['Message']}")
 
 
-def ingest(config: IngestConfig, source: str, items: list[IngestItem]) -> IngestResult:
-    """Ingest `items` from `source`; the same content twice is written once."""
+def _store(config: IngestConfig, source: str, item: IngestItem, document: dict[str, Any]) -> tuple[bool, bool]:
+    """Write one new signal and its raw document: (new, to be queued)."""
+    new = config.signals.put_new(document)
+    if new:
+        raw_key = document["raw_key"]
+    else:
+        existing = config.signals.get(document["signal_id"])
+        if existing is None or existing.get("status") != PENDING:
+            return False, False
+        raw_key = existing["raw_key"]  # an earlier attempt stopped half-way: finish it
+    objects.put_json(config.raw_bucket, raw_key, _raw(item, source), compress=True)
+    return new, True
+
+
+def ingest(
+    config: IngestConfig, source: str, items: list[IngestItem], deadline: float | None = None
+) -> IngestResult:
+    """Ingest `items` from `source`; the same content twice is written once.
+
+    Items go in rounds of one queue batch, written side by side; each round's signals are queued before
+    the next round starts, so a run that is killed leaves at most one round pending unqueued (the next
+    run of the source finds them pending and queues them). No round starts after `deadline`
+    (`time.monotonic()`); the items left are counted as deferred.
+    """
     now = utc_now()
     result = IngestResult()
-    to_queue: list[str] = []
     seen: set[str] = set()
+    work: list[tuple[IngestItem, dict[str, Any]]] = []
     for item in items:
         document = _document(config, source, item, now)
-        signal_id = document["signal_id"]
-        if signal_id in seen:
-            result.duplicates.append(signal_id)
+        if document["signal_id"] in seen:
+            result.duplicates.append(document["signal_id"])
             continue
-        seen.add(signal_id)
-        if config.signals.put_new(document):
-            raw_key = document["raw_key"]
-        else:
-            existing = config.signals.get(signal_id)
-            result.duplicates.append(signal_id)
-            if existing is None or existing.get("status") != PENDING:
-                continue
-            raw_key = existing["raw_key"]  # an earlier attempt stopped half-way: finish it
-        objects.put_json(config.raw_bucket, raw_key, _raw(item, source), compress=True)
-        to_queue.append(signal_id)
-        if signal_id not in result.duplicates:
-            result.accepted.append(signal_id)
-    _enqueue(config.queue_url, to_queue)
+        seen.add(document["signal_id"])
+        work.append((item, document))
+    for service in ("dynamodb", "s3", "sqs"):
+        client(service)  # created before the threads share them (creating a client is not thread-safe)
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        for start in range(0, len(work), QUEUE_BATCH):
+            if deadline is not None and time.monotonic() > deadline:
+                result.deferred = len(work) - start
+                logger.warning(
+                    "deadline reached; the rest is left for the next run", extra={"deferred": result.deferred}
+                )
+                break
+            round_ = work[start : start + QUEUE_BATCH]
+            outcomes = list(pool.map(lambda pair: _store(config, source, *pair), round_))
+            to_queue = []
+            for (_, document), (accepted, queue) in zip(round_, outcomes, strict=True):
+                (result.accepted if accepted else result.duplicates).append(document["signal_id"])
+                if queue:
+                    to_queue.append(document["signal_id"])
+            _enqueue(config.queue_url, to_queue)
     logger.info(
         "ingested",
         extra={"source": source, "accepted": len(result.accepted), "duplicates": len(result.duplicates)},

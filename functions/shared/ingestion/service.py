@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
@@ -12,15 +13,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.shared.auth import Group, authorize
 from functions.shared.http import parse_body
-from functions.shared.ingestion.fetch import fetch
-from functions.shared.ingestion.models import IngestBatch, IngestItem
+from functions.shared.ingestion.fetch import DEADLINE_SECONDS, fetch
+from functions.shared.ingestion.models import IngestBatch, SourceItem
 from functions.shared.ingestion.pipeline import IngestConfig, ingest
 from functions.shared.secrets import source_headers
 
 logger = Logger()
 metrics = Metrics()
 
-Parser = Callable[[bytes], list[IngestItem]]
+Parser = Callable[[bytes], list[SourceItem]]
+
+RESERVE_SECONDS = 5.0
+"""Kept back at the end of a scheduled pull for the last round's queue messages and the report."""
 
 
 class AllSourcesFailed(RuntimeError):
@@ -49,15 +53,22 @@ def pull(
     secret_arn: str,
     parse: Parser,
     source_of: Callable[[str], str],
+    remaining_millis: Callable[[], int],
 ) -> dict[str, Any]:
-    """Fetch and ingest every configured source; one failing source does not stop the others."""
+    """Fetch and ingest every configured source; one failing source does not stop the others.
+
+    The run ends before the function's timeout (`remaining_millis` is the Lambda context's clock): no
+    fetch outlasts the time left and no round of writes starts in the last `RESERVE_SECONDS`; what is
+    left is taken by the next scheduled run.
+    """
+    deadline = time.monotonic() + remaining_millis() / 1000 - RESERVE_SECONDS
     headers = source_headers(secret_arn)
     report: list[dict[str, Any]] = []
     for url in urls:
         source = source_of(url)
         try:
-            items = parse(fetch(url, headers))
-            result = ingest(config, source, items)
+            items = parse(fetch(url, headers, min(DEADLINE_SECONDS, deadline - time.monotonic())))
+            result = ingest(config, source, items, deadline)
         except Exception as exc:  # a bad source must not block the others; it is logged and counted
             logger.exception("source failed", extra={"url": url})
             metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=1)
@@ -70,6 +81,7 @@ def pull(
                 "url": url,
                 "accepted": len(result.accepted),
                 "duplicates": len(result.duplicates),
+                "deferred": result.deferred,
             }
         )
     if report and all("error" in entry for entry in report):
