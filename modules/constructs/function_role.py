@@ -10,7 +10,6 @@ import json
 from collections.abc import Sequence
 
 from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from modules.constructs import perms
@@ -44,5 +43,5 @@ class FunctionRole(Construct):
     def name(self) -> str:
         return self.resource.name
 
-    def grant(self, name: str, statements: Sequence[Statement]) -> IamRolePolicy:
-        return self._grantee.grant(name, statements)
+    def grant(self, name: str, statements: Sequence[Statement]) -> None:
+        self._grantee.grant(name, statements)

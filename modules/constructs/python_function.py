@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
     LambdaFunctionDeadLetterConfig,
@@ -98,8 +97,8 @@ class PythonFunction(Construct):
     def arn(self) -> str:
         return self.resource.arn
 
-    def grant(self, name: str, statements: Sequence[Statement]) -> IamRolePolicy:
-        return self.grantee.grant(name, statements)
+    def grant(self, name: str, statements: Sequence[Statement]) -> None:
+        self.grantee.grant(name, statements)
 
     def _grant_runtime_needs(self) -> None:
         p = self.props

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
     LambdaEventSourceMapping,
     LambdaEventSourceMappingScalingConfig,
@@ -81,14 +80,14 @@ class EncryptedQueue(Construct):
     def name(self) -> str:
         return self.resource.name
 
-    def grant_send(self, grantee: Grantee, name: str) -> IamRolePolicy:
-        return grantee.grant(name, [
+    def grant_send(self, grantee: Grantee, name: str) -> None:
+        grantee.grant(name, [
             Statement("SendMessages", perms.QUEUE_SEND_ACTIONS, (self.arn,)),
             self.key.via_service("sqs", perms.KEY_DATA_KEY_ACTIONS, "KeyViaSqs"),
         ])
 
-    def grant_consume(self, grantee: Grantee, name: str) -> IamRolePolicy:
-        return grantee.grant(name, [
+    def grant_consume(self, grantee: Grantee, name: str) -> None:
+        grantee.grant(name, [
             Statement("ConsumeMessages", perms.QUEUE_CONSUME_ACTIONS, (self.arn,)),
             self.key.via_service("sqs", perms.KEY_DECRYPT_ACTIONS, "KeyViaSqs"),
         ])

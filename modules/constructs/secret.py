@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from cdktf_cdktf_provider_aws.secretsmanager_secret_policy import SecretsmanagerSecretPolicy
 from constructs import Construct
@@ -41,8 +40,8 @@ class Secret(Construct):
     def arn(self) -> str:
         return self.resource.arn
 
-    def grant_read(self, grantee: Grantee, name: str) -> IamRolePolicy:
-        return grantee.grant(name, [
+    def grant_read(self, grantee: Grantee, name: str) -> None:
+        grantee.grant(name, [
             Statement("ReadSecret", perms.SECRET_READ_ACTIONS, (self.arn,)),
             self.key.via_service("secretsmanager", perms.KEY_DECRYPT_ACTIONS, "KeyViaSecretsManager"),
         ])

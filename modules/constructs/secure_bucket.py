@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf import TerraformResource
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -131,29 +130,29 @@ class SecureBucket(Construct):
         return self.resource.bucket
 
     # Grants -------------------------------------------------------------------------------------
-    def grant_read(self, grantee: Grantee, name: str, prefix: str = "*") -> IamRolePolicy:
-        return self._grant(grantee, name, perms.OBJECT_READ_ACTIONS, perms.KEY_DECRYPT_ACTIONS, prefix)
+    def grant_read(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
+        self._grant(grantee, name, perms.OBJECT_READ_ACTIONS, perms.KEY_DECRYPT_ACTIONS, prefix)
 
-    def grant_put(self, grantee: Grantee, name: str, prefix: str = "*") -> IamRolePolicy:
-        return self._grant(grantee, name, perms.OBJECT_PUT_ACTIONS, perms.KEY_ENCRYPT_ACTIONS, prefix)
+    def grant_put(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
+        self._grant(grantee, name, perms.OBJECT_PUT_ACTIONS, perms.KEY_ENCRYPT_ACTIONS, prefix)
 
-    def grant_read_write(self, grantee: Grantee, name: str, prefix: str = "*") -> IamRolePolicy:
-        return self._grant(grantee, name, perms.OBJECT_READ_ACTIONS + perms.OBJECT_PUT_ACTIONS,
+    def grant_read_write(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
+        self._grant(grantee, name, perms.OBJECT_READ_ACTIONS + perms.OBJECT_PUT_ACTIONS,
                            perms.KEY_ENCRYPT_ACTIONS, prefix)
 
-    def grant_delete(self, grantee: Grantee, name: str, prefix: str = "*") -> IamRolePolicy:
-        return self._grant(grantee, name, perms.OBJECT_DELETE_ACTIONS, (), prefix,
+    def grant_delete(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
+        self._grant(grantee, name, perms.OBJECT_DELETE_ACTIONS, (), prefix,
                            bucket_actions=perms.BUCKET_LIST_VERSIONS_ACTIONS)
 
     def _grant(self, grantee: Grantee, name: str, object_actions: Sequence[str], key_actions: Sequence[str],
-               prefix: str, bucket_actions: Sequence[str] = perms.BUCKET_LIST_ACTIONS) -> IamRolePolicy:
+               prefix: str, bucket_actions: Sequence[str] = perms.BUCKET_LIST_ACTIONS) -> None:
         statements = [
             Statement("ListBucket", tuple(bucket_actions), (self.arn,)),
             Statement("Objects", tuple(object_actions), (f"{self.arn}/{prefix}",)),
         ]
         if key_actions and self.key is not None:
             statements.append(self.key.via_service("s3", tuple(key_actions), "KeyViaS3"))
-        return grantee.grant(name, statements)
+        grantee.grant(name, statements)
 
     # Rendering ----------------------------------------------------------------------------------
     def _encryption_rule(self) -> S3BucketServerSideEncryptionConfigurationRuleA:

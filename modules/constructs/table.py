@@ -15,7 +15,6 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTableServerSideEncryption,
     DynamodbTableTtl,
 )
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from modules.catalog.tables import TableSpec
@@ -74,18 +73,18 @@ class Table(Construct):
         return (self.arn, f"{self.arn}/index/*") if self.spec.indexes else (self.arn,)
 
     # Grants -------------------------------------------------------------------------------------
-    def grant_read(self, grantee: Grantee, name: str) -> IamRolePolicy:
-        return self._grant(grantee, name, perms.TABLE_READ_ACTIONS, perms.KEY_DECRYPT_ACTIONS)
+    def grant_read(self, grantee: Grantee, name: str) -> None:
+        self._grant(grantee, name, perms.TABLE_READ_ACTIONS, perms.KEY_DECRYPT_ACTIONS)
 
-    def grant_read_write(self, grantee: Grantee, name: str) -> IamRolePolicy:
-        return self._grant(grantee, name, perms.TABLE_READ_ACTIONS + perms.TABLE_WRITE_ACTIONS,
+    def grant_read_write(self, grantee: Grantee, name: str) -> None:
+        self._grant(grantee, name, perms.TABLE_READ_ACTIONS + perms.TABLE_WRITE_ACTIONS,
                            perms.KEY_ENCRYPT_ACTIONS)
 
-    def grant_idempotency(self, grantee: Grantee, name: str) -> IamRolePolicy:
-        return self._grant(grantee, name, perms.IDEMPOTENCY_ACTIONS, perms.KEY_ENCRYPT_ACTIONS)
+    def grant_idempotency(self, grantee: Grantee, name: str) -> None:
+        self._grant(grantee, name, perms.IDEMPOTENCY_ACTIONS, perms.KEY_ENCRYPT_ACTIONS)
 
-    def grant_stream_read(self, grantee: Grantee, name: str) -> IamRolePolicy:
-        return grantee.grant(name, [
+    def grant_stream_read(self, grantee: Grantee, name: str) -> None:
+        grantee.grant(name, [
             Statement("StreamRead", perms.TABLE_STREAM_READ_ACTIONS, (self.stream_arn,)),
             # ListStreams supports no resource-level scope.
             Statement("ListStreams", perms.TABLE_LIST_STREAMS_ACTIONS, ("*",)),
@@ -93,8 +92,8 @@ class Table(Construct):
         ])
 
     def _grant(self, grantee: Grantee, name: str, actions: tuple[str, ...],
-               key_actions: tuple[str, ...]) -> IamRolePolicy:
-        return grantee.grant(name, [
+               key_actions: tuple[str, ...]) -> None:
+        grantee.grant(name, [
             Statement("Table", actions, self._resources()),
             self.key.via_service("dynamodb", key_actions, "KeyViaDynamoDB"),
         ])

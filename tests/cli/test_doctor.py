@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from dataclasses import replace
 
 import boto3
@@ -169,3 +171,25 @@ def test_timestream_is_checked_only_where_an_environment_enables_it(clean_env) -
     # (moto answers the JSON protocol's AccessDenied in XML, so the client sees only its status.)
     assert not check.ok and check.detail.startswith("this account cannot use Timestream (")
     assert check.fix.startswith("set market_data_store=MarketDataStore.DYNAMODB for 'prod'")
+
+
+def test_what_the_environment_already_reserves_counts_as_room(clean_env) -> None:
+    """Re-applying prod moves its own reservations, it does not add them again."""
+    _credentials(clean_env)
+    wanted = reservations(load_environment("prod", env={}))
+    with mock_aws():
+        role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        client = boto3.client("lambda", region_name="eu-central-1")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+        for name, count in wanted.items():
+            client.create_function(FunctionName=f"ai-investment-{name}-prod", Runtime="python3.12", Role=role,
+                                   Handler="handler.handler", Code={"ZipFile": buffer.getvalue()})
+            client.put_function_concurrency(FunctionName=f"ai-investment-{name}-prod",
+                                            ReservedConcurrentExecutions=count)
+        # Exactly what prod needs beside the unreserved minimum, already held by prod itself.
+        clean_env.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", str(100 + sum(wanted.values())))
+        _, rows = _doctor("--env", "prod")
+    assert rows["Lambda concurrency"].startswith("ok quota 261,"), rows["Lambda concurrency"]
+    assert rows["Lambda concurrency"].endswith("room 161")

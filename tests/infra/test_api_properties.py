@@ -11,6 +11,7 @@ import pytest
 from modules.catalog.openapi import API_KEY, COGNITO, VALIDATOR
 from modules.catalog.routes import CORS_ORIGINS_VARIABLE, ROUTES, WEBSOCKET_ROUTES, Access
 from modules.config import ENVIRONMENT_NAMES, load_environment
+from tests.support.iam import role_policies
 from tests.support.synthesized import resources, stack_json
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head"}
@@ -209,9 +210,9 @@ def test_the_websocket_api_authorizes_connect_with_a_lambda_request_authorizer(e
 def test_the_streaming_function_may_manage_only_this_stage_connections(env) -> None:
     env_name, stack = env
     ws_address, _ = one(stack, "aws_apigatewayv2_api")
-    _, policy = one(stack, "aws_iam_role_policy")
-    assert policy["role"] == f"ai-investment-streaming-role-{env_name}"
-    (statement,) = json.loads(policy["policy"])["Statement"]
+    (policy,) = role_policies({"api": stack})
+    assert policy.role == f"ai-investment-streaming-role-{env_name}" and policy.managed
+    (statement,) = policy.document["Statement"]
     assert statement["Action"] == ["execute-api:ManageConnections"]
     base = f"{ref('aws_apigatewayv2_api', ws_address, 'execution_arn')}/{env_name}"
     assert statement["Resource"] == [f"{base}/{m}/@connections/*" for m in ("DELETE", "GET", "POST")]
