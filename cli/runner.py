@@ -66,6 +66,8 @@ class ProcessRunner:
         self._signalled: set[int] = set()
         self._sequence = itertools.count(1)
         self.interrupted = threading.Event()
+        self.force_killed = False
+        """True once a Terraform was killed (third interrupt): it cannot have released its lock."""
         self.stop_signal = 0
         """The first stop signal that interrupted the run (0: none)."""
         self.on_start: Callable[[subprocess.Popen, Path], None] | None = None
@@ -139,6 +141,8 @@ class ProcessRunner:
         """
         self.interrupted.set()
         with self._lock:
+            if force and self._running:
+                self.force_killed = True
             targets = [p for p in self._running if force or p.pid not in self._signalled]
             self._signalled.update(p.pid for p in targets)
         for proc in targets:

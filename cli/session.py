@@ -162,11 +162,14 @@ class Session:
                 signum=signum,
             )
         if self.locks_unknown:
-            raise Interrupted(f"{what}; whether state locks remain is unknown: {self.locks_unknown}", signum=signum)
-        raise Interrupted(
-            f"{what}; running Terraform processes were stopped gracefully and no state lock remains",
-            signum=signum,
-        )
+            cause = "Terraform was killed (third interrupt), so " if self.runner.force_killed else ""
+            raise Interrupted(
+                f"{what}; {cause}state locks may remain and could not be checked ({self.locks_unknown}); "
+                "a later run names any lock it meets and how to remove it",
+                signum=signum,
+            )
+        how = "killed (third interrupt)" if self.runner.force_killed else "stopped gracefully"
+        raise Interrupted(f"{what}; running Terraform processes were {how} and no state lock remains", signum=signum)
 
 
 def open_session(request: Request, *, synth: bool = True) -> Session:
