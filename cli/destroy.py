@@ -16,7 +16,7 @@ import shlex
 import time
 from pathlib import Path
 
-from cli import layout, stackops
+from cli import layout, recovery, stackops
 from cli import terraform as tf
 from cli.errors import ExitCode, RefusedError, aggregate
 from cli.manifest import retained_addresses
@@ -89,7 +89,10 @@ def destroy_stack(session: Session, name: str) -> Outcome:
     if result.returncode != 0:
         error = ctx.fail(name, "destroy", result)
         if retained:
-            error.message += "; " + _recovery(ctx.stacks[name].directory, retained, backup)
+            advice = _recovery(ctx.stacks[name].directory, retained, backup)
+            kept = recovery.write_destroy_advice(session.request.env, ctx.stacks[name], advice)
+            ctx.console.warn(f"destroy of {name} did not finish: {advice}; this advice is also in {kept}")
+            error.message += f"; {advice}; this advice is also in {kept}"
             error.args = (error.message,)
         raise error
     detail = f"retained {len(retained)}: " + ", ".join(a for a, _ in retained) if retained else ""

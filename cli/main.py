@@ -102,8 +102,10 @@ def _request(
     lock_timeout: str = "0s",
     skip_synth: bool = False,
 ):
+    from cli.options import duration_seconds
     from cli.session import Request
 
+    duration_seconds(lock_timeout)  # a malformed value is a usage error before anything runs
     return Request(
         env=env,
         project_name=project_name,

@@ -95,9 +95,11 @@ class Session:
         def guarded(name: str) -> Outcome:
             try:
                 return task(name)
-            except Exception:
+            except Exception as exc:
                 if self.runner.interrupted.is_set():
-                    return Outcome(name, Status.INTERRUPTED, "interrupted")
+                    # Keep what the step had to say (a destroy's recovery advice, state kept aside).
+                    detail = f"interrupted: {exc.message}" if isinstance(exc, AiinvError) else "interrupted"
+                    return Outcome(name, Status.INTERRUPTED, detail)
                 raise
 
         with forward_interrupts(self.runner):
