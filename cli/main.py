@@ -186,11 +186,12 @@ def plan(
 
     Exit: 0 no changes, 2 changes, 3 a downstream stack is blocked by unapplied upstream changes, 1 error.
     """
-    from cli import layout, workflows
+    from cli import layout, preflight, workflows
     from cli.session import open_session
 
     request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth)
     out = out or layout.default_plan_dir(env)
+    preflight.require_local_dirs()
     workflows.check_plan_target(out)  # before synth: a bad --out costs nothing
     return workflows.plan(open_session(request), out)
 

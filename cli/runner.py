@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -120,7 +120,7 @@ class ProcessRunner:
         return Result(code, "".join(out), "".join(err))
 
     @contextlib.contextmanager
-    def _log_files(self, argv: Sequence[str], label: str):
+    def _log_files(self, argv: Sequence[str], label: str) -> Iterator[tuple[Path, Path]]:
         command = next((a for a in argv if not a.startswith("-")), "terraform")
         name = f"{next(self._sequence):03d}-{label or 'run'}-{command}"
         if self.log_dir is not None:

@@ -176,8 +176,7 @@ class Session:
 
 def open_session(request: Request, *, synth: bool = True) -> Session:
     config = load_config(request.env, request.project_name)
-    preflight.require_writable(Path.cwd(), "the working directory (.aiinv/ logs and recovery files)")
-    preflight.require_writable(layout.out_root(), "the synth output directory")
+    preflight.require_local_dirs()
     if synth and not request.skip_synth:
         from cli.synth import synthesize
 

@@ -18,7 +18,8 @@ import pytest
 from tests.cli.conftest import AIINV, Workspace
 from tests.support import emulator
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("aiinv-e2e")]
+# Their own group: they run beside the main end-to-end group on the other worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("aiinv-faults")]
 
 _CREATED = re.compile(r"(\S+): Creation complete")
 
@@ -65,11 +66,20 @@ def test_sigkill_of_aiinv_mid_apply_lets_terraform_finish_save_state_and_release
     running.wait(10)
     running.stdout.close()  # nobody reads Terraform's output any more either
 
-    _until(lambda: ws.lock_items() == [] and "terraform_data.slow" in _reported_created(ws),
-           "Terraform finishes the apply on its own and releases the lock")
+    def state_locks() -> list[dict]:
+        return [i for i in ws.lock_items() if "Info" in i]
+
+    _until(lambda: state_locks() == [] and "terraform_data.slow" in _reported_created(ws),
+           "Terraform finishes the apply on its own and releases the state lock")
     created = _reported_created(ws)
     assert {"terraform_data.main", "terraform_data.slow"} <= created
     assert created <= ws.state_addresses("security")
+    # The environment lock of the dead aiinv stays until it expires; the next run here takes it over.
+    assert [i["LockID"]["S"] for i in ws.lock_items()] == ["aiinv-environment"]
+    after = ws.run("plan", "--env", "dev", "--stack", "security", AIINV_FIXTURE_SLEEP="security:5")
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert "took over the environment lock" in after.stderr
+    assert ws.lock_items() == []
 
 
 def test_sighup_mid_apply_with_the_terminal_gone_stops_terraform_gracefully(workspace: Workspace) -> None:
@@ -128,7 +138,8 @@ def own_backend(workspace: Workspace) -> Iterator[tuple[Workspace, Callable[[], 
     empty one on the same endpoint); `workspace.extra[0]` is the running emulator's pid (to freeze it)."""
     proc, endpoint = emulator.start()
     port = urlparse(endpoint).port
-    workspace.env.update({"AWS_ENDPOINT_URL": endpoint, "AIINV_FIXTURE_ENDPOINT": endpoint})
+    workspace.env.update({"AWS_ENDPOINT_URL": endpoint, "AIINV_FIXTURE_ENDPOINT": endpoint,
+                          "AIINV_FIXTURE_MAX_RETRIES": "1"})
     procs = [proc]
     workspace.extra.append(str(proc.pid))
 

@@ -12,7 +12,8 @@ import pytest
 from tests.cli.conftest import Workspace
 from tests.cli.test_faults import _bootstrap, _wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("aiinv-e2e")]
+# Their own group: they run beside the main end-to-end group on the other worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("aiinv-faults")]
 
 
 def _nothing_applied(ws: Workspace) -> None:
