@@ -77,6 +77,40 @@ def test_bad_plan_options_are_one_line_usage_errors_before_anything_runs(
     (ws.root / "report.txt").write_text("notes")
     done = ws.run("plan", "--env", "dev", *args)
     assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [message]
+    assert not (ws.root / "cdktf.out").exists() and not (ws.root / ".aiinv").exists()
+    assert (ws.root / "report.txt").read_text() == "notes"
+
+
+def _read_only(path: Path) -> list[str]:
+    """A command prefix that runs the rest with `path` read-only (for root too: a read-only bind mount)."""
+    if os.geteuid() != 0:
+        path.chmod(0o555)
+        return []
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("running as root without mount namespaces: cannot make a directory read-only")
+    script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, str(path)]
+
+
+@pytest.mark.parametrize(("where", "what"), [
+    (".", "the working directory"),
+    ("cdktf.out", "the synth output directory"),
+    ("plans", "the plan directory's parent (--out)"),
+])
+def test_a_read_only_directory_is_one_line_before_any_stack_is_planned(
+        workspace: Workspace, where: str, what: str) -> None:
+    ws = workspace
+    _bootstrap(ws)
+    (ws.root / "cdktf.out").mkdir()
+    (ws.root / "plans").mkdir()
+    target = (ws.root / where).resolve()
+    prefix = _read_only(target)
+    done = subprocess.run([*prefix, *AIINV, *ws.args("plan", "--env", "dev")], cwd=ws.root, env=ws.env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    target.chmod(0o755)
+    assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {what}") and "is not writable" in lines[0], done.stderr
     assert list((ws.root / "cdktf.out").iterdir()) == [] and list((ws.root / "plans").iterdir()) == []
