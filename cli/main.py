@@ -48,7 +48,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Synthesize, plan, apply and destroy the stacks of one environment in dependency order.\n\n"
     "Exit codes: 0 ok / no changes, 1 error, 2 changes, 3 blocked by an unapplied upstream stack, "
-    "4 usage error, 130 interrupted.",
+    "4 usage error, 130 interrupted (143 SIGTERM, 129 SIGHUP).",
 )
 
 
