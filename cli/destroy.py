@@ -20,7 +20,7 @@ import shlex
 import time
 from pathlib import Path
 
-from cli import layout, stackops
+from cli import layout, recovery, stackops
 from cli import terraform as tf
 from cli.destroy_preflight import Blocker, config_blockers, managed_addresses, state_blockers
 from cli.errors import ExitCode, RefusedError, aggregate
@@ -114,7 +114,10 @@ def destroy_stack(session: Session, name: str) -> Outcome:
     if result.returncode != 0:
         error = ctx.fail(name, "destroy", result)
         if retained:
-            error.message += "; " + _recovery(ctx.stacks[name].stable_directory, retained, backup)
+            advice = _recovery(ctx.stacks[name].stable_directory, retained, backup)
+            kept = recovery.write_destroy_advice(session.request.env, ctx.stacks[name], advice)
+            ctx.console.warn(f"destroy of {name} did not finish: {advice}; this advice is also in {kept}")
+            error.message += f"; {advice}; this advice is also in {kept}"
             error.args = (error.message,)
         raise error
     detail = f"retained {len(retained)}: " + ", ".join(a for a, _ in retained) if retained else ""

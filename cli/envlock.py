@@ -77,10 +77,17 @@ class Holder:
         )
 
     def alive_here(self) -> bool:
-        return self.host == liveruns.host() and liveruns.is_alive(self.pid, self.started)
+        return self.host == liveruns.host() and (
+            liveruns.is_alive(self.pid, self.started) or bool(liveruns.terraform_of(self.pid))
+        )
 
     def dead_here(self) -> bool:
-        return self.host == liveruns.host() and not liveruns.is_alive(self.pid, self.started)
+        """Its aiinv is gone from this machine, and so is every Terraform it started."""
+        return (
+            self.host == liveruns.host()
+            and not liveruns.is_alive(self.pid, self.started)
+            and not liveruns.terraform_of(self.pid)
+        )
 
 
 class EnvironmentLock:

@@ -84,17 +84,19 @@ def select(
 ) -> list[str]:
     """Stacks matched by `include` (all when empty) minus `exclude`, in deploy order.
 
-    A pattern matches a stack's full name or its short name (`data`), with shell-style globs.
-    A pattern that matches nothing is an error that lists the valid names.
+    A pattern matches short names (`data`, `a*`), with shell-style globs; it matches full names only
+    when it names the project prefix (`ai-investment-*`), so `a*` never selects every stack through the
+    prefix they share. A pattern that matches nothing is an error that lists the valid names.
     """
     names = graph.order
 
+    def matches(name: str, pattern: str) -> bool:
+        if fnmatch.fnmatchcase(short_name(name, prefix, env), pattern):
+            return True
+        return pattern.startswith(f"{prefix}-") and fnmatch.fnmatchcase(name, pattern)
+
     def matching(pattern: str) -> set[str]:
-        hits = {
-            n
-            for n in names
-            if fnmatch.fnmatchcase(n, pattern) or fnmatch.fnmatchcase(short_name(n, prefix, env), pattern)
-        }
+        hits = {n for n in names if matches(n, pattern)}
         if not hits:
             valid = ", ".join(short_name(n, prefix, env) for n in names)
             raise UsageError(f"unknown stack '{pattern}'; valid stacks: {valid} (or their full names)")

@@ -75,3 +75,17 @@ def holders(lock_id: str) -> list[dict]:
             with contextlib.suppress(OSError):
                 path.unlink()
     return found
+
+
+def terraform_of(aiinv_pid: int) -> list[int]:
+    """Live Terraform processes started by the `aiinv` with that pid (they outlive a killed aiinv)."""
+    directory = layout.runs_dir()
+    found = []
+    for path in directory.glob("*.json") if directory.is_dir() else ():
+        try:
+            entry = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if entry.get("aiinv_pid") == aiinv_pid and is_alive(entry["pid"], entry.get("started", "")):
+            found.append(entry["pid"])
+    return found

@@ -48,7 +48,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Synthesize, plan, apply and destroy the stacks of one environment in dependency order.\n\n"
     "Exit codes: 0 ok / no changes, 1 error, 2 changes, 3 blocked by an unapplied upstream stack, "
-    "4 usage error, 130 interrupted.",
+    "4 usage error, 130 interrupted (143 SIGTERM, 129 SIGHUP).",
 )
 
 
@@ -103,8 +103,10 @@ def _request(
     skip_synth: bool = False,
     force_synth: bool = False,
 ):
+    from cli.options import duration_seconds
     from cli.session import Request
 
+    duration_seconds(lock_timeout)  # a malformed value is a usage error before anything runs
     return Request(
         env=env,
         project_name=project_name,
@@ -194,12 +196,13 @@ def plan(
 
     Exit: 0 no changes, 2 changes, 3 a downstream stack is blocked by unapplied upstream changes, 1 error.
     """
-    from cli import layout, workflows
+    from cli import layout, preflight, workflows
     from cli.session import open_session
 
     request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
                        force_synth)
     out = out or layout.default_plan_dir(env)
+    preflight.require_local_dirs()
     workflows.check_plan_target(out)  # before synth: a bad --out costs nothing
     with open_session(request) as session:
         return workflows.plan(session, out)

@@ -15,14 +15,11 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 
 def duration_seconds(value: str) -> float:
     """`30s`, `5m`, `1h30m`, `500ms` (Terraform's own -lock-timeout format) in seconds."""
+    from cli.errors import UsageError
+
     if not _DURATION.match(value.strip()):
-        raise typer.BadParameter(f"'{value}' is not a duration; use e.g. 0s, 30s, 5m or 1h30m")
+        raise UsageError(f"--lock-timeout '{value}' is not a duration; use e.g. 0s, 30s, 5m or 1h30m")
     return sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(value))
-
-
-def _checked_duration(value: str) -> str:
-    duration_seconds(value)
-    return value.strip()
 
 Env = Annotated[
     str,
@@ -63,7 +60,6 @@ LockTimeout = Annotated[
     str,
     typer.Option(
         "--lock-timeout",
-        callback=_checked_duration,
         help="How long to wait for another run's environment or state lock, e.g. 0s, 30s, 5m.",
     ),
 ]

@@ -24,3 +24,11 @@ def require_writable(path: Path, what: str) -> None:
         raise AiinvError(
             f"{what} {existing} is not writable ({reason}); fix its permissions or run elsewhere"
         ) from None
+
+
+def require_local_dirs() -> None:
+    """The working directory (logs, recovery files) and the synth output accept files."""
+    from cli import layout
+
+    require_writable(Path.cwd(), "the working directory (.aiinv/ logs and recovery files)")
+    require_writable(layout.out_root(), "the synth output directory")

@@ -76,22 +76,28 @@ def read_bundle(plan_dir: Path, env: str) -> dict:
     return report
 
 
-_ENTRY_KEYS = {"status": str, "detail": str, "blocked_by": str, "changes": dict}
+_OPTIONAL = {"blocked_by": (str, ""), "changes": (dict, None), "plan": (str, None), "config_sha256": (str, None),
+             "plan_sha256": (str, None), "duration_s": (int | float, 0)}
 
 
 def _check_shape(report: dict, path: Path) -> None:
-    """A partial or hand-edited report.json is refused in one line, never a traceback later."""
+    """A partial or hand-edited report.json is refused in one line, never a traceback later; optional keys
+    that are absent get their empty value."""
     stacks = report.get("stacks")
     if not isinstance(stacks, dict):
         raise RefusedError(f"{path} is malformed: no 'stacks' object; run `aiinv plan` again")
     for name, entry in stacks.items():
         if not isinstance(entry, dict):
             raise RefusedError(f"{path} is malformed: the entry of {name} is not an object; run `aiinv plan` again")
-        for key, kind in _ENTRY_KEYS.items():
-            if not isinstance(entry.get(key), kind):
+        for key in ("status", "detail"):
+            if not isinstance(entry.get(key), str):
                 raise RefusedError(f"{path} is malformed: {name} has no valid '{key}'; run `aiinv plan` again")
-        if not isinstance(entry.get("plan"), str | None) or not isinstance(entry.get("config_sha256"), str | None):
-            raise RefusedError(f"{path} is malformed: {name} has no valid 'plan'; run `aiinv plan` again")
+        for key, (kind, empty) in _OPTIONAL.items():
+            value = entry.get(key)
+            if value is not None and not isinstance(value, kind):
+                raise RefusedError(f"{path} is malformed: {name} has an invalid '{key}'; run `aiinv plan` again")
+            if value is None:
+                entry[key] = Changes().to_json() if key == "changes" else empty
 
 
 def comment_marker(env: str) -> str:

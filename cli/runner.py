@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -66,6 +66,8 @@ class ProcessRunner:
         self._signalled: set[int] = set()
         self._sequence = itertools.count(1)
         self.interrupted = threading.Event()
+        self.force_killed = False
+        """True once a Terraform was killed (third interrupt): it cannot have released its lock."""
         self.stop_signal = 0
         """The first stop signal that interrupted the run (0: none)."""
         self.on_start: Callable[[subprocess.Popen, Path], None] | None = None
@@ -122,7 +124,7 @@ class ProcessRunner:
         return Result(code, "".join(out), "".join(err))
 
     @contextlib.contextmanager
-    def _log_files(self, argv: Sequence[str], label: str):
+    def _log_files(self, argv: Sequence[str], label: str) -> Iterator[tuple[Path, Path]]:
         command = next((a for a in argv if not a.startswith("-")), "terraform")
         name = f"{next(self._sequence):03d}-{label or 'run'}-{command}"
         if self.log_dir is not None:
@@ -143,6 +145,8 @@ class ProcessRunner:
         """
         self.interrupted.set()
         with self._lock:
+            if force and self._running:
+                self.force_killed = True
             targets = [p for p in self._running if force or p.pid not in self._signalled]
             self._signalled.update(p.pid for p in targets)
         for proc in targets:

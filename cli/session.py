@@ -108,9 +108,11 @@ class Session:
         def guarded(name: str) -> Outcome:
             try:
                 return task(name)
-            except Exception:
+            except Exception as exc:
                 if self.runner.interrupted.is_set():
-                    return Outcome(name, Status.INTERRUPTED, "interrupted")
+                    # Keep what the step had to say (a destroy's recovery advice, state kept aside).
+                    detail = f"interrupted: {exc.message}" if isinstance(exc, AiinvError) else "interrupted"
+                    return Outcome(name, Status.INTERRUPTED, detail)
                 raise
 
         with forward_interrupts(self.runner):
@@ -175,18 +177,20 @@ class Session:
                 signum=signum,
             )
         if self.locks_unknown:
-            raise Interrupted(f"{what}; whether state locks remain is unknown: {self.locks_unknown}", signum=signum)
-        raise Interrupted(
-            f"{what}; running Terraform processes were stopped gracefully and no state lock remains",
-            signum=signum,
-        )
+            cause = "Terraform was killed (third interrupt), so " if self.runner.force_killed else ""
+            raise Interrupted(
+                f"{what}; {cause}state locks may remain and could not be checked ({self.locks_unknown}); "
+                "a later run names any lock it meets and how to remove it",
+                signum=signum,
+            )
+        how = "killed (third interrupt)" if self.runner.force_killed else "stopped gracefully"
+        raise Interrupted(f"{what}; running Terraform processes were {how} and no state lock remains", signum=signum)
 
 
 def open_session(request: Request, *, synth: bool = True) -> Session:
     """Validate, synthesize (or reuse the current output) and hold that output for the whole run."""
     config = load_config(request.env, request.project_name)
-    preflight.require_writable(Path.cwd(), "the working directory (.aiinv/ logs and recovery files)")
-    preflight.require_writable(layout.out_root(), "the synth output directory")
+    preflight.require_local_dirs()
     snapshot = _snapshot(config, request, synth=synth and not request.skip_synth)
     try:
         stacks = read_manifest(snapshot.path / "manifest.json", shown_root=layout.env_dir(request.env))

@@ -53,3 +53,24 @@ def test_unknown_stack_lists_the_valid_ones() -> None:
     assert err.value.exit_code == ExitCode.USAGE
     assert str(err.value) == ("unknown stack 'nope'; valid stacks: security, auth, data, compute, api, "
                               "observability (or their full names)")
+
+
+REAL_NAMES = {k.replace("p-", "ai-investment-", 1): [d.replace("p-", "ai-investment-", 1) for d in v]
+              for k, v in REAL_SHAPE.items()}
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("a*", ["auth", "api"]),
+    ("*i", ["api"]),
+    ("ai-investment-a*", ["auth", "api"]),
+    ("ai-investment-*-dev", ["security", "auth", "data", "compute", "api", "observability"]),
+    ("ai-investment-data-dev", ["data"]),
+])
+def test_patterns_match_short_names_and_full_names_only_when_they_name_the_prefix(pattern, expected) -> None:
+    chosen = select(StackGraph(REAL_NAMES), [pattern], [], prefix="ai-investment", env="dev")
+    assert [n.removeprefix("ai-investment-").removesuffix("-dev") for n in chosen] == expected
+
+
+def test_a_pattern_that_only_matches_through_the_prefix_is_unknown() -> None:
+    with pytest.raises(UsageError, match="unknown stack 'ai\\*'"):
+        select(StackGraph(REAL_NAMES), ["ai*"], [], prefix="ai-investment", env="dev")

@@ -15,7 +15,8 @@ import pytest
 from tests.cli.conftest import Workspace
 from tests.cli.test_faults import _bootstrap, _wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("aiinv-e2e")]
+# Their own group: they run beside the main end-to-end group on the other worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("aiinv-faults")]
 
 ENV_LOCK = "aiinv-environment"
 
@@ -100,16 +101,17 @@ def test_the_environment_lock_keeps_a_destroy_from_another_checkout_out_of_a_run
     done = ws.run("apply", "--env", "dev")
     assert done.returncode == 0, done.stdout + done.stderr
 
+    assert other.run("synth", "--env", "dev").returncode == 0  # so that its runs below start at once
     applying = ws.popen("apply", "--env", "dev", "--stack", "security", AIINV_FIXTURE_REVISION="2",
-                        AIINV_FIXTURE_SLEEP="security:8")
+                        AIINV_FIXTURE_SLEEP="security:20")
     _wait_for(applying, "Provisioning with 'local-exec'")
     holder = _locks(ws)[ENV_LOCK]
-    refused = other.run("destroy", "--env", "dev", "--auto-approve")
+    refused = other.run("destroy", "--env", "dev", "--auto-approve", "--skip-synth")
     assert refused.returncode == 1
     assert holder["RunID"]["S"] in refused.stderr and "apply by" in refused.stderr, refused.stderr
     assert "Destroy" not in refused.stdout
 
-    waited = other.popen("destroy", "--env", "dev", "--auto-approve", "--lock-timeout", "3m")
+    waited = other.popen("destroy", "--env", "dev", "--auto-approve", "--lock-timeout", "3m", "--skip-synth")
     rest, _ = applying.communicate(timeout=120)
     assert applying.returncode == 0, rest
     out, _ = waited.communicate(timeout=180)

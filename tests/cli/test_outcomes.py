@@ -70,10 +70,29 @@ def test_retained_addresses_come_from_the_comment_marker() -> None:
 def test_lock_failure_becomes_one_clear_line() -> None:
     text = ("Error: Error acquiring the state lock\n\nLock Info:\n  ID:        abc-123\n  Path:      b/k\n"
             "  Operation: OperationTypeApply\n  Who:       ci@runner\n  Created:   2026-01-01\n")
-    message = failure("p-data-dev", "apply", Result(1, "", text)).message
-    assert message == ("apply: the state of p-data-dev is locked by another run (lock abc-123, OperationTypeApply "
-                       "by ci@runner since 2026-01-01); wait for it to finish or raise --lock-timeout")
+    message = failure("p-data-dev", "apply", Result(1, "", text), env="dev").message
+    assert message == ("apply: the state of p-data-dev is locked by another run (lock abc-123, apply "
+                       "by ci@runner since 2026-01-01); wait for it to finish or raise --lock-timeout; "
+                       "if that run is gone: aiinv unlock --env dev --stack p-data-dev abc-123")
     assert "\n" not in message
+
+
+def test_a_missing_lock_table_is_reported_as_missing_not_as_a_lock() -> None:
+    text = ("Error: Error acquiring the state lock\n\nError message: operation error DynamoDB: PutItem, "
+            "ResourceNotFoundException: Requested resource not found\n")
+    message = failure("p-data-dev", "plan", Result(1, "", text), env="dev").message
+    assert message == ("plan: the lock table of p-data-dev does not exist; run `aiinv bootstrap --env dev` "
+                       "(or check the region and account)")
+
+
+def test_blocked_names_the_upstream_of_the_error_block_not_the_first_remote_state_in_the_output() -> None:
+    text = ("data.terraform_remote_state.cross-stack-reference-input-p-auth-dev: Reading...\n"
+            "data.terraform_remote_state.cross-stack-reference-input-p-auth-dev: Read complete after 0s\n"
+            "Warning: something about cross-stack-reference-input-p-security-dev\n\n"
+            "Error: Unable to find remote state\n\n  with data.terraform_remote_state."
+            "cross-stack-reference-input-p-compute-dev,\n  on cdk.tf.json line 9\n")
+    error = failure("p-api-dev", "plan", Result(1, "", text))
+    assert error.blocked_by == "p-compute-dev" and error.message.startswith("blocked by p-compute-dev:")
 
 
 def test_missing_remote_state_is_reported_as_blocked() -> None:

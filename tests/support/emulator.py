@@ -88,12 +88,13 @@ def _describe(environ: dict[str, Any]) -> str:
     return target or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
 
 
-def start(log: IO[str] | None = None, timeout: float = 30) -> tuple[subprocess.Popen, str]:
-    """The emulator in its own process on a free port of 127.0.0.1, once it accepts connections: the process
-    and its endpoint. Its output goes to `log` (or nowhere); RuntimeError if it does not start in time."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def start(log: IO[str] | None = None, timeout: float = 30, port: int = 0) -> tuple[subprocess.Popen, str]:
+    """The emulator in its own process on a free port of 127.0.0.1 (or `port`), once it accepts connections: the
+    process and its endpoint. Its output goes to `log` (or nowhere); RuntimeError if it does not start in time."""
+    if not port:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     output = log if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen([sys.executable, "-m", __name__, "-H", "127.0.0.1", "-p", str(port)],
                             stdout=output, stderr=subprocess.STDOUT, cwd=REPO)
