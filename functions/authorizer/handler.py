@@ -1,11 +1,12 @@
 """authorizer: verifies the Cognito JWT that dashboard clients pass as `?token=` on `$connect`.
 
 Allowed connections carry `user_id` and `groups` in the authorizer context, where the streaming
-function's `$connect` route reads them.
+function's `$connect` route reads them. Anything malformed (token, query, method ARN) is a deny.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -14,7 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.authorizer.jwks import JwksCache
+from functions.authorizer.jwks import jwks_client
 from functions.authorizer.settings import load
 from functions.authorizer.tokens import InvalidToken, verify
 from functions.shared.auth import parse_groups
@@ -23,21 +24,42 @@ logger = Logger()
 tracer = Tracer()
 
 SETTINGS = load()
-KEYS = JwksCache(SETTINGS.issuer, SETTINGS.jwks_cache_seconds)
+KEYS = jwks_client(SETTINGS.issuer, SETTINGS.jwks_cache_seconds)
+# arn:aws:execute-api:<region>:<account>:<api id>/<stage>/<route key>
+_METHOD_ARN = re.compile(r"^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[a-z0-9]+/[^/]+/.+$")
+DENY_EVERYTHING = {
+    "principalId": "anonymous",
+    "policyDocument": {
+        "Version": "2012-10-17",
+        "Statement": [{"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": "*"}],
+    },
+}
 
 
-def decide(event: dict[str, Any]) -> dict[str, Any]:
-    token = (event.get("queryStringParameters") or {}).get("token", "")
+def _deny(method_arn: Any, reason: str) -> dict[str, Any]:
+    logger.info("connection refused", extra={"reason": reason})
+    if not isinstance(method_arn, str) or not _METHOD_ARN.match(method_arn):
+        return DENY_EVERYTHING
+    policy = APIGatewayAuthorizerResponseWebSocket.from_route_arn(method_arn, principal_id="anonymous")
+    policy.deny_all_routes()
+    return policy.asdict()
+
+
+def decide(event: Any) -> dict[str, Any]:
+    if not isinstance(event, dict):
+        return DENY_EVERYTHING
+    method_arn = event.get("methodArn")
+    if not isinstance(method_arn, str) or not _METHOD_ARN.match(method_arn):
+        return _deny(method_arn, "malformed methodArn")
+    query = event.get("queryStringParameters")
+    token = query.get("token", "") if isinstance(query, dict) else ""
     try:
-        claims = verify(token, KEYS.key, SETTINGS.issuer, SETTINGS.client_ids)
-    except (InvalidToken, OSError, ValueError) as exc:
-        logger.info("connection refused", extra={"reason": str(exc)})
-        policy = APIGatewayAuthorizerResponseWebSocket.from_route_arn(event["methodArn"], principal_id="anonymous")
-        policy.deny_all_routes()
-        return policy.asdict()
+        claims = verify(token, KEYS, SETTINGS.issuer, SETTINGS.client_ids)
+    except InvalidToken as exc:
+        return _deny(method_arn, str(exc))
     groups = ",".join(sorted(parse_groups(claims.get("cognito:groups"))))
     policy = APIGatewayAuthorizerResponseWebSocket.from_route_arn(
-        event["methodArn"], principal_id=claims["sub"], context={"user_id": claims["sub"], "groups": groups}
+        method_arn, principal_id=claims["sub"], context={"user_id": claims["sub"], "groups": groups}
     )
     policy.allow_all_routes()
     return policy.asdict()

@@ -24,7 +24,7 @@ from functions.shared.outcomes import OutcomesTable
 from functions.shared.proposals import ProposalsTable, Transition
 from functions.shared.states import DECIDED, ProposalState
 
-PERSONAL_FIELDS = frozenset({"created_by", "decided_by", "risk_checked_by", "history", "comment"})
+PERSONAL_FIELDS = frozenset({"created_by", "creator_mark", "decided_by", "risk_checked_by", "history", "comment"})
 
 
 def returns(direction: str, entry: float, exit_: float, bench_entry: float, bench_exit: float) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from functions.orchestrator.propose import summary
 from functions.shared.clock import iso, utc_now
 from functions.shared.errors import Forbidden
-from functions.shared.proposals import ProposalsTable, Transition
+from functions.shared.proposals import ProposalsTable, Transition, creator_mark
 from functions.shared.states import ProposalState
 
 Decision = Literal["approve", "reject"]
@@ -21,7 +21,8 @@ class Decider:
 
     def decide(self, proposal_id: str, decision: Decision, comment: str | None, actor: str) -> dict[str, Any]:
         proposal = self.proposals.require(proposal_id)
-        if proposal.get("created_by") == actor:
+        created_it = proposal.get("creator_mark") == creator_mark(proposal_id, actor)  # also after erasure
+        if created_it or proposal.get("created_by") == actor:
             raise Forbidden("four-eyes rule: nobody may decide on a proposal they created")
         now = iso(utc_now())
         updated = self.proposals.transition(

@@ -13,7 +13,7 @@ from functions.shared.agents import AgentConfig, AgentsTable
 from functions.shared.clock import iso, utc_now
 from functions.shared.entities import EntitiesTable, TrackedEntity
 from functions.shared.errors import NotFound
-from functions.shared.proposals import ProposalsTable
+from functions.shared.proposals import ProposalsTable, creator_mark
 from functions.shared.signals import SignalsTable
 from functions.shared.states import ProposalState
 
@@ -69,8 +69,9 @@ class Proposer:
         agent: AgentConfig, entity: TrackedEntity, result: Aggregate, actor: str, as_of: datetime
     ) -> dict[str, Any]:
         now = iso(utc_now())
+        pid = proposal_id(agent.agent_id, entity.entity_id, as_of)
         return {
-            "proposal_id": proposal_id(agent.agent_id, entity.entity_id, as_of),
+            "proposal_id": pid,
             "agent_id": agent.agent_id,
             "entity_id": entity.entity_id,
             "symbol": entity.symbol,
@@ -88,6 +89,7 @@ class Proposer:
             "created_at": now,
             "updated_at": now,
             "created_by": actor,
+            "creator_mark": creator_mark(pid, actor),
             "version": 1,
             "history": [{"to": ProposalState.PROPOSED.value, "by": actor, "at": now}],
         }

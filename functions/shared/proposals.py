@@ -6,6 +6,7 @@ requests only one can win; the history list inside the item is the audit trail, 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,12 @@ class Transition:
     reasons: list[dict[str, Any]] | None = None
     forbid_actor: str | None = None
     """Refuse the write when this user created the proposal (four eyes)."""
+
+
+def creator_mark(proposal_id: str, user_id: str) -> str:
+    """Who created a proposal, non-reversibly (user ids are random UUIDs; the proposal id salts the hash):
+    it survives the creator's erasure so the four-eyes rule still recognises them."""
+    return hashlib.sha256(f"{proposal_id}\n{user_id}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,9 @@ class ProposalsTable:
             **fields,
         }
         if change.forbid_actor is not None:
-            condition += " AND created_by <> :actor"
+            condition += " AND created_by <> :actor AND (attribute_not_exists(creator_mark) OR creator_mark <> :mark)"
             named["actor"] = change.forbid_actor
+            named["mark"] = creator_mark(change.proposal_id, change.forbid_actor)
         assignments = "".join(f", #{k} = :{k}" for k in fields)
         return {
             "TableName": self.name,

@@ -69,3 +69,42 @@ def test_valid_access_token_is_allowed(environment, issuer, context):
 )
 def test_invalid_tokens_are_denied(environment, issuer, context, make):
     assert effect(authorize(make(issuer), context)) == "Deny"
+
+
+def _nested_header_token(issuer: str) -> str:
+    import base64
+
+    header = base64.urlsafe_b64encode(("[" * 2500 + "]" * 2500).encode()).rstrip(b"=").decode()
+    return header + "." + token(issuer).split(".", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _nested_header_token,
+        lambda iss: token(iss, exp=float("nan")),
+        lambda iss: token(iss, exp=float("inf")),
+        lambda iss: token(iss, exp="tomorrow"),
+        lambda iss: token(iss, exp=10**400),
+        lambda iss: token(iss, aud=["test-client"]),
+        lambda iss: token(iss, sub=""),
+        lambda iss: token(iss, alg="none"),
+    ],
+    ids=["nested-header", "exp-nan", "exp-infinity", "exp-text", "exp-huge", "aud-list", "no-subject", "alg-none"],
+)
+def test_hostile_tokens_are_denied_never_an_exception(environment, issuer, context, make):
+    assert effect(authorize(make(issuer), context)) == "Deny"
+
+
+@pytest.mark.parametrize("method_arn", ["", "arn:aws:execute-api", "nonsense/with/slashes", None, 42])
+def test_a_malformed_method_arn_is_a_deny(environment, issuer, context, method_arn):
+    event = {"type": "REQUEST", "methodArn": method_arn, "queryStringParameters": {"token": token(issuer)},
+             "requestContext": {"requestId": "r-2"}}
+    assert effect(handler_module("authorizer").handler(event, context)) == "Deny"
+
+
+@pytest.mark.parametrize("query", [["token"], "token=x", {"token": 42}, {"token": ["a", "b"]}])
+def test_a_malformed_query_is_a_deny(environment, issuer, context, query):
+    event = {"type": "REQUEST", "methodArn": METHOD_ARN, "queryStringParameters": query,
+             "requestContext": {"requestId": "r-3"}}
+    assert effect(handler_module("authorizer").handler(event, context)) == "Deny"

@@ -139,3 +139,26 @@ def test_an_erasure_longer_than_one_invocation_goes_on_in_pieces_until_done(seed
     assert job["result"]["signals"] == 2
     assert not [i for i in _signal_items(seeded) if i.get("author_id") == "reddit:bullish_bob"]
     assert "bullish_bob" not in json.dumps(job)
+
+
+def test_an_erased_creator_still_cannot_approve_their_own_proposal(seeded, context):
+    scored_samples(seeded, context)
+    [proposal, *_] = propose(context, sub=ALICE)["created"]
+    orchestrator = handler_module("orchestrator")
+    orchestrator.handler(rest("POST", "/risk/check", {"proposal_id": proposal["proposal_id"]}, sub=ALICE), context)
+    assert erase({"user_id": ALICE}, context, aws=seeded, by=CAROL)[1]["state"] == "succeeded"
+    decision = {"proposal_id": proposal["proposal_id"], "decision": "approve"}
+    response = orchestrator.handler(rest("POST", "/decision", decision, groups="approver,admin", sub=ALICE), context)
+    assert response["statusCode"] == 403 and "four-eyes" in json_body(response)["message"]
+    assert ALICE not in _everything_stored(seeded)
+
+
+def test_a_duplicate_post_of_a_second_author_leaves_nothing_of_them_after_their_erasure(seeded, context):
+    item = {"source_id": "d1", "text": "Apple shares jumped on great results", "published_at": "2026-11-20T08:00:00Z"}
+    social = handler_module("ingest_social")
+    for author in ("first_author", "Second_Author"):
+        body = {"source": "reddit", "items": [{**item, "author": author}]}
+        assert social.handler(rest("POST", "/ingest/social", body), context)["statusCode"] == 200
+    assert erase({"author_id": "reddit:second_author"}, context, aws=seeded)[1]["state"] == "succeeded"
+    stored = _everything_stored(seeded)
+    assert "second_author" not in stored.casefold() and "first_author" in stored

@@ -102,6 +102,10 @@ def _store(config: IngestConfig, source: str, item: IngestItem, document: dict[s
         existing = config.signals.get(document["signal_id"])
         if existing is None or existing.get("status") != PENDING:
             return False, False
+        if existing.get("author_id") != document["author_id"]:
+            # the same content from someone else: queue it again, but its raw document stays the first
+            # author's (a version from this author would outlive this author's erasure)
+            return False, True
         raw_key = existing["raw_key"]  # an earlier attempt stopped half-way: finish it
     objects.put_json(config.raw_bucket, raw_key, _raw(item, source), compress=True)
     return new, True
