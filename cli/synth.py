@@ -14,6 +14,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -61,8 +62,10 @@ def synthesize(config: object, *, env: str, app: str | None = None) -> Path:
     factory = app_factory(app)
     root = layout.out_root()
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{env}-", dir=root))
+    # Named before it exists, so a stop signal at any moment after the mkdir finds it to remove.
+    staging = root / f".{env}-{uuid.uuid4().hex[:8]}"
     try:
+        staging.mkdir(mode=0o700)
         os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
         os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
         # Absolute: the jsii runtime keeps the working directory it started in.
