@@ -24,6 +24,7 @@ import re
 import shutil
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,10 +102,17 @@ def staging_dir(root: Path, env: str) -> Snapshot:
     """A new directory for a synth in progress, held (shared, like a snapshot in use, so that the lock
     needs no conversion when it becomes one)."""
     root.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f".{env}.staging-", dir=root))
-    held = hold(path)
-    assert held is not None  # nobody else knows the directory yet
-    return held
+    # Named before it exists, so a stop signal at any moment after the mkdir still finds it to remove.
+    path = root / f".{env}.staging-{uuid.uuid4().hex[:12]}"
+    try:
+        path.mkdir(mode=0o700)
+        held = hold(path)
+        if held is None:
+            raise OSError(errno.EIO, f"cannot lock {path}")
+        return held
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
 
 
 def file_digests(directory: Path) -> dict[str, str]:
