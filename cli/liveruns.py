@@ -31,6 +31,14 @@ def start_time(pid: int) -> str:
     return stat.rsplit(")", 1)[-1].split()[19]
 
 
+def _state(pid: int) -> str:
+    """The kernel's one-letter state of `pid` (Linux), or "" where /proc does not say."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
 def is_alive(pid: int, started: str = "") -> bool:
     try:
         os.kill(pid, 0)
@@ -38,6 +46,10 @@ def is_alive(pid: int, started: str = "") -> bool:
         return False
     except PermissionError:
         return True
+    if _state(pid) in ("Z", "X"):
+        # A zombie has ended; it only waits to be reaped (an orphan's new parent, such as a container's
+        # init, may take its time).
+        return False
     return not started or not start_time(pid) or start_time(pid) == started
 
 
