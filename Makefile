@@ -4,7 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run synth test lint bench clean providers
+.PHONY: setup run synth test lint bench clean providers dynalite
+# An atomic DynamoDB emulator for the race tests (tests/support/dynalite.py), installed with npm.
+DYNALITE_VERSION := 4.0.0
+DYNALITE := build/dynalite/node_modules/dynalite/package.json
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +37,13 @@ providers: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP)
+$(DYNALITE): Makefile
+	mkdir -p build/dynalite
+	npm install --prefix build/dynalite --no-audit --no-fund --no-save --loglevel=error dynalite@$(DYNALITE_VERSION)
+
+dynalite: $(DYNALITE)
+
+test: $(STAMP) $(DYNALITE)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadgroup
 
