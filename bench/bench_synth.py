@@ -20,6 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root is not installed
+from tests.support import emulator
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -55,22 +58,30 @@ exit 1
 
 
 def time_to_first_terraform_call(work: Path) -> float:
-    """Seconds from starting a warm `aiinv plan` of the fixture app until it first runs Terraform."""
+    """Seconds from starting a warm `aiinv plan` of the fixture app (output current, environment
+    bootstrapped on the tests' emulator) until it first runs Terraform."""
     fake = work / "first-call-terraform"
     fake.write_text(_FIRST_CALL)
     fake.chmod(0o755)
     marker = work / "first-call"
-    env = {**ENV, "AIINV_APP": FIXTURE_APP, "AIINV_TERRAFORM": str(fake), "BENCH_FIRST_CALL": str(marker),
-           "PYTHONPATH": str(ROOT)}
-    plan = [str(BIN / "aiinv"), "plan", "--env", "dev", "--out", str(work / "plans")]
-    subprocess.run([str(BIN / "aiinv"), "synth", "--env", "dev"], cwd=work, env=env, check=True,
-                   capture_output=True)  # the warm state: output current
-    samples = []
-    for _ in range(WARM_RUNS):
-        marker.unlink(missing_ok=True)
-        start = time.time()
-        subprocess.run(plan, cwd=work, env=env, check=False, capture_output=True)
-        samples.append(float(marker.read_text()) - start)
+    moto, endpoint = emulator.start()
+    try:
+        env = {**ENV, "AIINV_APP": FIXTURE_APP, "PYTHONPATH": str(ROOT), "AWS_ACCESS_KEY_ID": "bench",
+               "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "eu-central-1",
+               "AWS_ENDPOINT_URL": endpoint, "AIINV_FIXTURE_ENDPOINT": endpoint, "CI": "true"}
+        for step in (["synth", "--env", "dev"], ["bootstrap", "--env", "dev"]):  # the warm state
+            subprocess.run([str(BIN / "aiinv"), *step], cwd=work, env=env, check=True, capture_output=True)
+        plan = [str(BIN / "aiinv"), "plan", "--env", "dev", "--out", str(work / "plans")]
+        samples = []
+        for _ in range(WARM_RUNS):
+            marker.unlink(missing_ok=True)
+            start = time.time()
+            subprocess.run(plan, cwd=work, env={**env, "AIINV_TERRAFORM": str(fake), "BENCH_FIRST_CALL": str(marker)},
+                           check=False, capture_output=True)
+            samples.append(float(marker.read_text()) - start)
+    finally:
+        moto.terminate()
+        moto.wait(10)
     return statistics.median(samples)
 
 
