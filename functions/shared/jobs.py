@@ -85,6 +85,9 @@ class JobsTable:
         )
         return job
 
+    def delete(self, job_id: str) -> None:
+        client("dynamodb").delete_item(TableName=self.name, Key=dynamo.to_item({"job_id": job_id}))
+
     def get(self, job_id: str) -> dict[str, Any] | None:
         response = client("dynamodb").get_item(
             TableName=self.name, Key=dynamo.to_item({"job_id": job_id}), ConsistentRead=True
@@ -162,7 +165,12 @@ class Jobs:
         if kind not in self.work:
             raise ValueError(f"no work of kind {kind!r}")
         job = self.table.create(kind, requested_by)
-        self._queue(job["job_id"], 0, payload)
+        try:
+            self._queue(job["job_id"], 0, payload)
+        except BaseException:
+            # Nobody has the job id yet: a job that will never run must not stay `queued`.
+            self.table.delete(job["job_id"])
+            raise
         logger.info("job queued", extra={"job_id": job["job_id"], "kind": kind})
         return {**public(job), "location": f"/jobs/{job['job_id']}"}
 
