@@ -38,7 +38,7 @@ class Scorer:
         analysis = self.analyse(document.get("title", ""), document["text"])
         now = utc_now()
         feature_key = f"features/dt={now:%Y-%m-%d}/{signal_id}.json"
-        objects.put_json(self.features_bucket, feature_key, self._features(document, analysis, iso(now)))
+        version = objects.put_json(self.features_bucket, feature_key, self._features(document, analysis, iso(now)))
         compound = analysis["sentiment"]["compound"]
         mentions = [
             {
@@ -63,6 +63,10 @@ class Scorer:
             "model": MODEL,
         }
         written = self.signals.record_score(signal_id, score, mentions)
+        if not written:
+            # Erased (or scored by a redelivery) since it was read: take back the feature version written
+            # above, or it would outlive the erasure that ran in between.
+            objects.retract(self.features_bucket, feature_key, version)
         return {
             "signal_id": signal_id,
             "scored": written,

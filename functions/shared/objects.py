@@ -9,14 +9,21 @@ from typing import Any
 from functions.shared.aws import client
 
 
-def put_json(bucket: str, key: str, document: Any, *, compress: bool = False) -> None:
+def put_json(bucket: str, key: str, document: Any, *, compress: bool = False) -> str | None:
+    """Write `document`; the id of the version written (None where the bucket keeps no versions)."""
     body = json.dumps(document, separators=(",", ":"), sort_keys=True, default=str).encode()
     extra: dict[str, str] = {"ContentType": "application/json"}
     if compress:
         # mtime=0 keeps the bytes of the same document identical, so rewrites are no-ops in content.
         body = gzip.compress(body, mtime=0)
         extra = {"ContentType": "application/gzip"}
-    client("s3").put_object(Bucket=bucket, Key=key, Body=body, **extra)
+    return client("s3").put_object(Bucket=bucket, Key=key, Body=body, **extra).get("VersionId")
+
+
+def retract(bucket: str, key: str, version_id: str | None) -> None:
+    """Delete exactly the version one wrote (the object as it was before stays)."""
+    if version_id:
+        client("s3").delete_object(Bucket=bucket, Key=key, VersionId=version_id)
 
 
 def get_json(bucket: str, key: str) -> Any:

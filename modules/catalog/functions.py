@@ -18,6 +18,8 @@ class TableAccess(StrEnum):
 class BucketAccess(StrEnum):
     READ = "read"
     PUT = "put"
+    PUT_RETRACT = "put_retract"
+    """Put objects, and delete exactly the versions it wrote (no read, no listing of versions)."""
     READ_WRITE = "read_write"
     READ_WRITE_DELETE = "read_write_delete"
 
@@ -93,7 +95,7 @@ INGEST_NEWS = FunctionSpec(
 SCORE = FunctionSpec(
     "score", "score", "Sentiment scoring and entity linking", timeout_seconds=REST_TIMEOUT_SECONDS,
     memory_mb=1024, typical_duration_seconds=1.0, queue_concurrency=10,
-    uses=Uses(tables=(("signals", RW), ("tracked-entities", R)), buckets=(("features", BucketAccess.PUT),),
+    uses=Uses(tables=(("signals", RW), ("tracked-entities", R)), buckets=(("features", BucketAccess.PUT_RETRACT),),
               consumes=SCORING_QUEUE, idempotency=True),
 )
 ORCHESTRATOR = FunctionSpec(

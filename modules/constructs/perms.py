@@ -32,6 +32,8 @@ BUCKET_LIST_VERSIONS_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")
 OBJECT_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 OBJECT_PUT_ACTIONS = ("s3:AbortMultipartUpload", "s3:PutObject")
 OBJECT_DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+# Taking back a version one wrote needs its version id, so no listing comes with it.
+OBJECT_RETRACT_ACTIONS = ("s3:DeleteObjectVersion",)
 
 # KMS as used by a principal of a service that encrypts with the key.
 # Decrypt is in the write set because multipart uploads and DynamoDB writes read data keys back.

@@ -140,6 +140,10 @@ class SecureBucket(Construct):
         self._grant(grantee, name, perms.OBJECT_READ_ACTIONS + perms.OBJECT_PUT_ACTIONS,
                            perms.KEY_ENCRYPT_ACTIONS, prefix)
 
+    def grant_retract(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
+        """Delete a version by its id (one the grantee wrote and knows), without listing or reading."""
+        self._grant(grantee, name, perms.OBJECT_RETRACT_ACTIONS, (), prefix)
+
     def grant_delete(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
         self._grant(grantee, name, perms.OBJECT_DELETE_ACTIONS, (), prefix,
                            bucket_actions=perms.BUCKET_LIST_VERSIONS_ACTIONS)

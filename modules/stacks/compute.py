@@ -182,8 +182,11 @@ class ComputeStack(BaseStack):
             bucket = self.data.buckets[bucket_name]
             if access in (BucketAccess.READ, BucketAccess.READ_WRITE, BucketAccess.READ_WRITE_DELETE):
                 bucket.grant_read(grantee, f"read-{bucket_name}")
-            if access in (BucketAccess.PUT, BucketAccess.READ_WRITE, BucketAccess.READ_WRITE_DELETE):
+            if access in (BucketAccess.PUT, BucketAccess.PUT_RETRACT, BucketAccess.READ_WRITE,
+                          BucketAccess.READ_WRITE_DELETE):
                 bucket.grant_put(grantee, f"put-{bucket_name}")
+            if access is BucketAccess.PUT_RETRACT:
+                bucket.grant_retract(grantee, f"retract-{bucket_name}")
             if access is BucketAccess.READ_WRITE_DELETE:
                 bucket.grant_delete(grantee, f"delete-{bucket_name}")
         for queue_name in uses.sends_to:

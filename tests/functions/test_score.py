@@ -156,3 +156,29 @@ def test_records_not_started_for_lack_of_time_are_redelivered_not_lost(seeded, c
     assert handler_module("score").handler(event, context) == {"batchItemFailures": []}
     documents = {i["signal_id"]: i for i in _items(seeded) if i["facet"] == "signal"}
     assert {documents[i]["status"] for i in ids} == {"scored"}
+
+
+def test_a_signal_erased_while_it_is_scored_leaves_no_feature_record(seeded, context):
+    """Erasure may land between the feature write and the score record: the scorer then removes the
+    version it wrote, so nothing of the erased document outlives the erasure."""
+    from functions.shared.aws import client
+
+    ingest_samples(context)
+    [message] = boto3.client("sqs").receive_message(QueueUrl=seeded["SCORING_QUEUE_URL"])["Messages"]
+    signal_id = json.loads(message["Body"])["signal_id"]
+    table = boto3.client("dynamodb")
+
+    def erase_now(**_kwargs) -> None:  # the erasure's delete, at the worst moment
+        table.delete_item(TableName=seeded["SIGNALS_TABLE"],
+                          Key={"signal_id": {"S": signal_id}, "facet": {"S": "signal"}})
+
+    s3 = client("s3")
+    s3.meta.events.register("after-call.s3.PutObject", erase_now)
+    try:
+        assert handler_module("score").handler(sqs([message["Body"]]), context) == {"batchItemFailures": []}
+    finally:
+        s3.meta.events.unregister("after-call.s3.PutObject", erase_now)
+    versions = boto3.client("s3").list_object_versions(Bucket=seeded["FEATURES_BUCKET"])
+    left = [v["Key"] for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])
+            if signal_id in v["Key"]]
+    assert left == []
