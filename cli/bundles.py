@@ -27,11 +27,8 @@ _CONFIG_IN_PLAN = "tfconfig/m-/cdk.tf.json"
 
 
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def staging_dir(out_dir: Path) -> Path:

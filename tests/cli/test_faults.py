@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.cli.conftest import AIINV, Workspace
+from tests.cli.test_e2e import _wait_for
 from tests.support import emulator
 
 # Their own group: they run beside the main end-to-end group on the other worker.
@@ -36,20 +37,6 @@ def _until(condition: Callable[[], bool], what: str, timeout: float = 120) -> No
             return
         time.sleep(0.5)
     pytest.fail(f"never happened: {what}")
-
-
-def _wait_for(proc: subprocess.Popen, text: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        if text in line:
-            return
-    proc.kill()
-    pytest.fail(f"never saw {text!r}:\n{''.join(seen)}")
 
 
 def _reported_created(ws: Workspace) -> set[str]:
