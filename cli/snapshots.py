@@ -54,12 +54,6 @@ class Snapshot:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> Snapshot:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
 
 def hold(directory: Path, *, exclusive: bool = False) -> Snapshot | None:
     """Lock `directory` for use (shared) or for deletion (exclusive); None if gone or held otherwise."""
