@@ -1,4 +1,4 @@
-"""The six Lambda functions of the seed.
+"""The Lambda functions: the six of the seed, the market-data ingestion and the WebSocket authorizer.
 
 `package` is the Python package under `functions/` that holds the handler; the physical function name
 is `Naming.function(name)`.
@@ -39,8 +39,8 @@ class Uses:
     streams: tuple[str, ...] = ()
     """Tables whose DynamoDB stream invokes it."""
     idempotency: bool = False
-    market_data: bool = False
-    """Reads market prices from the environment's market-data store."""
+    market_data: TableAccess | None = None
+    """Reads (READ) or also writes (READ_WRITE) market prices in the environment's market-data store."""
     schedule: str | None = None
     """EventBridge schedule expression for its periodic run."""
     settings: tuple[tuple[str, str], ...] = ()
@@ -74,7 +74,9 @@ SCORING_QUEUE = "scoring"
 # Jobs behind the API (functions/shared/jobs.py): the function that starts a job also runs it.
 ERASURES_QUEUE = "erasures"
 EVALUATIONS_QUEUE = "evaluations"
-QUEUES: tuple[str, ...] = (SCORING_QUEUE, ERASURES_QUEUE, EVALUATIONS_QUEUE)
+MARKET_QUEUE = "market"
+"""Market-data ingestion jobs: the scheduled pull and the backfills an admin asks for."""
+QUEUES: tuple[str, ...] = (SCORING_QUEUE, ERASURES_QUEUE, EVALUATIONS_QUEUE, MARKET_QUEUE)
 
 # API Gateway waits at most 29 s for a Lambda integration: every function behind a REST route ends
 # before that, and longer work runs as a job (modules.catalog.openapi INTEGRATION_TIMEOUT_MS).
@@ -114,7 +116,16 @@ EVALUATION = FunctionSpec(
     "evaluation", "evaluation", "Outcome evaluation and system figures", timeout_seconds=REST_TIMEOUT_SECONDS,
     uses=Uses(tables=(("proposals", RW), ("outcomes", RW), ("signals", R), ("jobs", RW)),
               sends_to=(EVALUATIONS_QUEUE,), consumes=EVALUATIONS_QUEUE,
-              buckets=(("eval", BucketAccess.PUT),), market_data=True, schedule="rate(1 day)"),
+              buckets=(("eval", BucketAccess.PUT),), market_data=R, schedule="rate(1 day)"),
+)
+# Daily closes of every tracked entity's symbol and every agent's benchmark. The schedule runs four times a
+# day: a pull that found its source down is retried by the next one, and each run publishes how many
+# trading days the stalest symbol lags (the observability stack alarms on it).
+INGEST_MARKET = FunctionSpec(
+    "ingest-market", "ingest_market", "Market data ingestion (daily closes)", timeout_seconds=REST_TIMEOUT_SECONDS,
+    uses=Uses(tables=(("tracked-entities", R), ("agents-config", R), ("jobs", RW)), market_data=RW,
+              secrets=("market-source-credentials",), sends_to=(MARKET_QUEUE,), consumes=MARKET_QUEUE,
+              schedule="rate(6 hours)", settings=(("MARKET_SOURCE_URLS", "market_source_urls"),)),
 )
 STREAMING = FunctionSpec(
     "streaming", "streaming", "Dashboard WebSocket streaming",
@@ -125,6 +136,6 @@ WS_AUTHORIZER = FunctionSpec("ws-authorizer", "authorizer", "WebSocket $connect 
                              memory_mb=256, uses=Uses(cognito_client=True))
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
-    INGEST_SOCIAL, INGEST_NEWS, SCORE, ORCHESTRATOR, EVALUATION, STREAMING, WS_AUTHORIZER,
+    INGEST_SOCIAL, INGEST_NEWS, SCORE, ORCHESTRATOR, EVALUATION, INGEST_MARKET, STREAMING, WS_AUTHORIZER,
 )
 FUNCTION_NAMES: tuple[str, ...] = tuple(f.name for f in FUNCTIONS)

@@ -56,6 +56,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/gdpr/erase", fn.ORCHESTRATOR.name, "Start erasing a source author's or a user's data (202, job)",
           body=True),
     Route("POST", "/evaluate", fn.EVALUATION.name, "Start evaluating decided proposals (202, job)"),
+    Route("POST", "/market/backfill", fn.INGEST_MARKET.name,
+          "Start ingesting daily closes for a date range (202, job)", body=True),
     Route("GET", "/jobs/{job_id}", fn.ORCHESTRATOR.name, "State and result of a job"),
     Route("GET", "/dashboard/summary", fn.EVALUATION.name, "Dashboard summary"),
 )

@@ -19,4 +19,9 @@ SOCIAL_SOURCE = SecretSpec(
 )
 NEWS_SOURCE = SecretSpec("news-source-credentials", "NEWS_SECRET_ARN", "Credentials for the news sources (JSON)")
 
-SECRETS: tuple[SecretSpec, ...] = (SOCIAL_SOURCE, NEWS_SOURCE)
+MARKET_SOURCE = SecretSpec(
+    "market-source-credentials", "MARKET_SECRET_ARN",
+    "Credentials for the market data sources (JSON: headers, and params for URL placeholders such as an API key)",
+)
+
+SECRETS: tuple[SecretSpec, ...] = (SOCIAL_SOURCE, NEWS_SOURCE, MARKET_SOURCE)

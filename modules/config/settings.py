@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 from modules.catalog.functions import FUNCTION_NAMES
 from modules.config.errors import ConfigError
+from modules.config.market_sources import market_template_problems
 from modules.config.regions import AWS_REGIONS
 
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
@@ -101,6 +102,16 @@ class EnvironmentConfig:
     """RSS/Atom feeds that ingest-news pulls on its schedule."""
     social_source_urls: tuple[str, ...] = ("https://www.reddit.com/r/stocks/new.json",)
     """Public JSON listings that ingest-social pulls on its schedule."""
+    market_source_urls: tuple[str, ...] = (
+        "https://stooq.com/q/d/l/?s={symbol_lower}.us&d1={start:%Y%m%d}&d2={end:%Y%m%d}&i=d",
+    )
+    """URL templates of daily-bar sources that ingest-market reads, tried in order per symbol: a daily-bars CSV
+    (Date, ..., Close) or an Alpha Vantage TIME_SERIES_DAILY document. Placeholders: `{symbol}`,
+    `{symbol_lower}`, `{start}` and `{end}` (dates, with an optional strftime format), and any other name is
+    taken from the `params` object of the market source secret (e.g. `{apikey}`), so keys stay out of state."""
+    market_stale_trading_days: int = 3
+    """Alarm when the stalest market symbol has had no new close for this many trading days (weekends and
+    exchange holidays are not counted)."""
 
     def __post_init__(self) -> None:
         for problem in self._problems():
@@ -156,6 +167,12 @@ class EnvironmentConfig:
             if not urls:
                 problems.append(f"at least one {kind} URL is required")
             problems += [f"{kind} URL '{u}' must use https" for u in urls if not u.startswith("https://")]
+        if not self.market_source_urls:
+            problems.append("at least one market source URL is required")
+        problems += [f"market source URL '{u}': {p}" for u in self.market_source_urls
+                     for p in market_template_problems(u)]
+        if not 1 <= self.market_stale_trading_days <= 30:
+            problems.append(f"market stale trading days must be 1-30 (got {self.market_stale_trading_days})")
         if not 1 <= self.signal_ttl_days <= 3650:
             problems.append(f"signal TTL must be 1-3650 days (got {self.signal_ttl_days})")
         return problems
