@@ -1,6 +1,7 @@
 """`aiinv local run`: the whole pipeline on an in-process AWS emulator (moto) with the shipped samples.
 
-ingest (news feed + social listing) -> score -> propose -> risk check -> decide -> evaluate, then a
+ingest market closes (a backfill through ingest-market, from the sample CSV and Alpha Vantage documents)
+and signals (news feed + social listing) -> score -> propose -> risk check -> decide -> evaluate, then a
 summary. Heavy imports (boto3, moto, the functions) happen inside the command, so importing this module
 for `aiinv --help` stays cheap.
 """
@@ -84,7 +85,7 @@ def local_environment(sources_base_url: str, tables: dict[str, str], env: str = 
     from modules.catalog.buckets import BUCKETS
     from modules.catalog.functions import QUEUES
     from modules.catalog.routes import CORS_ORIGINS_VARIABLE
-    from modules.catalog.secrets import NEWS_SOURCE, SOCIAL_SOURCE
+    from modules.catalog.secrets import MARKET_SOURCE, NEWS_SOURCE, SOCIAL_SOURCE
     from modules.config import load_environment
 
     variables = {
@@ -104,6 +105,10 @@ def local_environment(sources_base_url: str, tables: dict[str, str], env: str = 
         },
         "NEWS_SECRET_ARN": f"{PROJECT}-{NEWS_SOURCE.name}-{env}",
         "SOCIAL_SECRET_ARN": f"{PROJECT}-{SOCIAL_SOURCE.name}-{env}",
+        "MARKET_SECRET_ARN": f"{PROJECT}-{MARKET_SOURCE.name}-{env}",
+        # The daily-bars CSVs first; a symbol without one (SPY) falls back to its Alpha Vantage document.
+        "MARKET_SOURCE_URLS": f"{sources_base_url}/market/{{symbol_lower}}.us.csv,"
+        f"{sources_base_url}/market/{{symbol}}.daily.json?apikey={{apikey}}",
         "NEWS_FEED_URLS": f"{sources_base_url}/news.rss.xml,{sources_base_url}/news.atom.xml",
         "SOCIAL_SOURCE_URLS": f"{sources_base_url}/reddit.new.json",
         "MARKET_DATA_STORE": "dynamodb",
@@ -144,6 +149,10 @@ def provision(table_kwargs: list[dict[str, Any]], variables: dict[str, str]) -> 
         secrets.create_secret(
             Name=variables[var], SecretString='{"headers": {"User-Agent": "ai-investment-local/1.0"}}'
         )
+    secrets.create_secret(
+        Name=variables["MARKET_SECRET_ARN"],
+        SecretString='{"headers": {"User-Agent": "ai-investment-local/1.0"}, "params": {"apikey": "local-demo"}}',
+    )
 
 
 @contextmanager
@@ -167,7 +176,8 @@ def serve_directory(directory: Path) -> Iterator[str]:
 
 
 def seed_samples(variables: dict[str, str]) -> None:
-    """Load the sample tracked entities, agent configuration and market prices into their tables."""
+    """Load the sample tracked entities and agent configuration into their tables (market prices come
+    through ingest-market: `ingest_market_samples`)."""
     import json
 
     import boto3
@@ -175,23 +185,22 @@ def seed_samples(variables: dict[str, str]) -> None:
     from functions.shared.dynamo import to_item
 
     dynamodb = boto3.client("dynamodb", region_name=REGION)
-    for var, sample in (
-        ("TRACKED_ENTITIES_TABLE", "entities.json"),
-        ("AGENTS_CONFIG_TABLE", "agents.json"),
-        ("MARKET_DATA_TABLE", "market_prices.json"),
-    ):
+    for var, sample in (("TRACKED_ENTITIES_TABLE", "entities.json"), ("AGENTS_CONFIG_TABLE", "agents.json")):
         for row in json.loads((SAMPLES / sample).read_text()):
             dynamodb.put_item(TableName=variables[var], Item=to_item(row))
 
 
 # ---------------------------------------------------------------- the pipeline run
 
+MARKET_SAMPLE_DAYS = ("2026-10-01", "2026-11-30")
+"""The trading days the sample market documents cover."""
 AS_OF = "2026-11-20T18:00:00Z"
 """The sample documents were published on 2026-11-19/20: proposals are made as of this moment."""
 EVALUATE_AS_OF = "2026-11-27T00:00:00Z"
 """Past the five-day horizon of the sample agent; the sample prices cover it."""
 ANALYST = "local-analyst"
 APPROVER = "local-approver"
+ADMIN = "local-admin"
 
 
 class LocalRunError(RuntimeError):
@@ -288,10 +297,26 @@ def _outcomes(table: str) -> list[dict[str, Any]]:
     return sorted((from_item(i) for i in items), key=lambda o: o["entity_id"])
 
 
+def ingest_market_samples(variables: dict[str, str]) -> dict[str, int]:
+    """A backfill of the sample days through ingest-market (`POST /market/backfill`, then its job from the
+    market queue), as an admin would ask for one; returns the finished job's counts."""
+    start, end = MARKET_SAMPLE_DAYS
+    job = _call("ingest_market", "market backfill", "POST", "/market/backfill", {"start": start, "end": end},
+                ADMIN, "admin")
+    _drain_queue(variables["MARKET_QUEUE_URL"], "ingest_market")
+    done = _call("orchestrator", "market backfill job", "GET", f"/jobs/{job['job_id']}", None, ADMIN, "admin")
+    if done["state"] != "succeeded":
+        raise LocalRunError(f"market backfill job: {done['state']} {done.get('error', '')}")
+    return done["result"]
+
+
 def run_pipeline(variables: dict[str, str]) -> dict[str, Any]:
-    """ingest -> score -> propose -> risk check -> decide -> evaluate; returns the figures."""
+    """ingest market closes and signals -> score -> propose -> risk check -> decide -> evaluate; returns the
+    figures."""
     from functions.ingest_news.feeds import parse_feed
     from functions.ingest_social.reddit import parse_listing
+
+    market = ingest_market_samples(variables)
 
     batches = [
         ("ingest_news", "/ingest/news", "news.example.com", parse_feed((SAMPLES / "news.rss.xml").read_bytes())),
@@ -332,6 +357,9 @@ def run_pipeline(variables: dict[str, str]) -> dict[str, Any]:
     outcomes = _outcomes(variables["OUTCOMES_TABLE"])
     figures = _call("evaluation", "metrics", "GET", "/metrics", None, ANALYST, "viewer")
     return {
+        "market_prices_ingested": market.get("prices_written", 0),
+        "market_symbols": market.get("symbols", 0),
+        "market_symbols_failed": market.get("symbols_failed", 0),
         "signals_ingested": accepted,
         "duplicates_skipped": duplicates,
         "signals_scored": scored,
@@ -347,6 +375,7 @@ def run_pipeline(variables: dict[str, str]) -> dict[str, Any]:
             {"entity": o["entity_id"], "return": o["return"], "excess_return": o["excess_return"], "hit": o["hit"]}
             for o in outcomes
         ],
+        "not_evaluated_for_lack_of_prices": evaluation["result"].get("no_price", 0),
         "hit_rate": figures["approved"]["hit_rate"],
         "average_return": figures["approved"]["average_return"],
         "average_excess_return": figures["approved"]["average_excess_return"],
@@ -379,6 +408,8 @@ def _percent(value: float | None) -> str:
 
 def _summary_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [
+        ("market prices ingested", f"{figures['market_prices_ingested']} closes of {figures['market_symbols']} symbols"
+         f" ({figures['market_symbols_failed']} failed)"),
         ("signals ingested", str(figures["signals_ingested"])),
         ("duplicates skipped", str(figures["duplicates_skipped"])),
         ("signals scored", f"{figures['signals_scored']} ({figures['scoring_failures']} failed)"),
@@ -398,6 +429,8 @@ def _summary_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
         )
         for o in figures["outcomes"]
     ]
+    if figures["not_evaluated_for_lack_of_prices"]:
+        rows.append(("not evaluated (no price)", str(figures["not_evaluated_for_lack_of_prices"])))
     hit_rate = "n/a" if figures["hit_rate"] is None else f"{figures['hit_rate'] * 100:.0f}%"
     rows += [
         ("hit rate", hit_rate),
@@ -411,7 +444,7 @@ def _summary_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
 def run(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of a table."),
 ) -> None:
-    """Run ingest -> score -> propose -> risk check -> decide -> evaluate on moto with the shipped samples."""
+    """Run market ingest, ingest -> score -> propose -> risk check -> decide -> evaluate on moto with the samples."""
     import contextlib
     import json
     import sys

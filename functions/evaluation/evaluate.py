@@ -1,5 +1,10 @@
 """Evaluate decided proposals whose horizon has passed: return, hit, excess over the benchmark.
 
+Prices are the closes of the last trading day at or before the proposal's start and end (weekends and
+exchange holidays fall back to the trading day before; they are not gaps). A proposal whose closes are
+not all stored yet is not evaluated: the run reports it with the missing closes, and the proposal carries
+them in `evaluation_pending` until a later run finds them.
+
 The proposal's move to `evaluated` and the outcome are written in one transaction conditional on the
 decided state, so concurrent runs evaluate each proposal exactly once.
 """
@@ -12,17 +17,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from functions.evaluation.market import Prices
 from functions.shared import dynamo, objects
 from functions.shared.auth import SYSTEM_ACTOR
 from functions.shared.aws import client
 from functions.shared.clock import iso, parse_iso, utc_now
 from functions.shared.jobs import Piece, Work
+from functions.shared.market import MarketStore
 from functions.shared.outcomes import OutcomesTable
-from functions.shared.proposals import ProposalsTable, Transition
+from functions.shared.proposals import UNPRICED_FIELD, ProposalsTable, Transition
 from functions.shared.states import DECIDED, ProposalState
+from functions.shared.trading_days import last_close_before
+
+logger = Logger()
 
 PERSONAL_FIELDS = frozenset({"created_by", "creator_mark", "decided_by", "risk_checked_by", "history", "comment"})
 
@@ -38,7 +47,7 @@ def returns(direction: str, entry: float, exit_: float, bench_entry: float, benc
 class Evaluator:
     proposals: ProposalsTable
     outcomes: OutcomesTable
-    prices: Prices
+    prices: MarketStore
     eval_bucket: str
 
     def run(self, as_of: datetime, actor: str = SYSTEM_ACTOR, deadline: float | None = None) -> dict[str, Any]:
@@ -47,7 +56,7 @@ class Evaluator:
         decided states)."""
         run_id = f"{as_of:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         evaluated: list[dict[str, Any]] = []
-        skipped: list[dict[str, str]] = []
+        skipped: list[dict[str, Any]] = []
         complete = True
         for state in DECIDED:
             for proposal in self.proposals.in_state(state):
@@ -59,8 +68,8 @@ class Evaluator:
                 if end > as_of:
                     continue
                 outcome = self._outcome(proposal, state, start, end, as_of, run_id)
-                if isinstance(outcome, str):
-                    skipped.append({"proposal_id": proposal["proposal_id"], "reason": outcome})
+                if isinstance(outcome, list):
+                    skipped.append(self._unpriced(proposal, state, outcome, as_of))
                 elif self._commit(proposal, state, outcome, actor):
                     evaluated.append(outcome)
                 else:
@@ -68,7 +77,7 @@ class Evaluator:
         report = {
             "run_id": run_id, "as_of": iso(as_of), "evaluated": evaluated, "skipped": skipped, "complete": complete
         }
-        if evaluated:
+        if evaluated or skipped:
             objects.put_json(self.eval_bucket, f"evaluations/dt={as_of:%Y-%m-%d}/run-{run_id}.json", report)
         return report
 
@@ -77,7 +86,8 @@ class Evaluator:
 
         def evaluate(payload: dict[str, Any], deadline: float) -> Piece:
             report = self.run(parse_iso(payload["as_of"]), payload["actor"], deadline)
-            counts = {"evaluated": len(report["evaluated"]), "skipped": len(report["skipped"])}
+            unpriced = sum(1 for s in report["skipped"] if s.get("missing"))
+            counts = {"evaluated": len(report["evaluated"]), "skipped": len(report["skipped"]), "no_price": unpriced}
             return Piece(counts, None if report["complete"] else payload)
 
         return {"evaluate": evaluate}
@@ -90,17 +100,22 @@ class Evaluator:
         end: datetime,
         as_of: datetime,
         run_id: str,
-    ) -> dict[str, Any] | str:
+    ) -> dict[str, Any] | list[dict[str, str]]:
+        """The outcome, or the closes that are missing for it."""
         symbol, benchmark = proposal["symbol"], proposal["benchmark"]
-        closes = {
-            "entry": self.prices.close_at(symbol, start),
-            "exit": self.prices.close_at(symbol, end),
-            "bench_entry": self.prices.close_at(benchmark, start),
-            "bench_exit": self.prices.close_at(benchmark, end),
-        }
-        missing = [name for name, value in closes.items() if not value]
+        legs = {"entry": (symbol, start), "exit": (symbol, end), "bench_entry": (benchmark, start),
+                "bench_exit": (benchmark, end)}
+        closes: dict[str, float] = {}
+        missing: list[dict[str, str]] = []
+        for leg, (leg_symbol, moment) in legs.items():
+            day = last_close_before(moment)
+            value = self.prices.close_on(leg_symbol, day)
+            if value:
+                closes[leg] = value
+            else:
+                missing.append({"leg": leg, "symbol": leg_symbol, "trading_day": day.isoformat()})
         if missing:
-            return f"no market price for {', '.join(missing)}"
+            return missing
         figures = returns(
             proposal["direction"], closes["entry"], closes["exit"], closes["bench_entry"], closes["bench_exit"]
         )
@@ -128,6 +143,18 @@ class Evaluator:
         objects.put_json(self.eval_bucket, artefact_key, {"outcome": outcome, "proposal": snapshot, "closes": closes})
         return outcome
 
+    def _unpriced(
+        self, proposal: dict[str, Any], state: ProposalState, missing: list[dict[str, str]], as_of: datetime
+    ) -> dict[str, Any]:
+        named = ", ".join(f"{m['symbol']} on {m['trading_day']} ({m['leg'].replace('_', ' ')})" for m in missing)
+        reason = f"no close stored for {named}"
+        logger.warning("proposal not evaluated: no market price", extra={
+            "proposal_id": proposal["proposal_id"], "missing": missing})
+        self.proposals.note_unpriced(
+            proposal["proposal_id"], state, {"reason": reason, "missing": missing, "checked_at": iso(as_of)}
+        )
+        return {"proposal_id": proposal["proposal_id"], "reason": reason, "missing": missing}
+
     def _commit(self, proposal: dict[str, Any], state: ProposalState, outcome: dict[str, Any], actor: str) -> bool:
         update = self.proposals.update_for(
             Transition(
@@ -137,6 +164,7 @@ class Evaluator:
                 actor=actor,
                 at=outcome["evaluated_at"],
                 fields={"outcome_return": outcome["return"], "outcome_hit": outcome["hit"]},
+                remove=(UNPRICED_FIELD,),
             )
         )
         try:

@@ -10,7 +10,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.evaluation.evaluate import Evaluator
 from functions.evaluation.figures import Figures
-from functions.evaluation.market import prices_from
 from functions.evaluation.routes import evaluation_router
 from functions.evaluation.settings import load
 from functions.shared import health
@@ -34,9 +33,7 @@ EVALUATOR = Evaluator(
     proposals=PROPOSALS,
     outcomes=OUTCOMES,
     eval_bucket=SETTINGS.eval_bucket,
-    prices=prices_from(
-        SETTINGS.market_data_store, SETTINGS.market_data_table, SETTINGS.timestream_database, SETTINGS.timestream_table
-    ),
+    prices=SETTINGS.market,
 )
 FIGURES = Figures(signals=SignalsTable(SETTINGS.signals_table), proposals=PROPOSALS, outcomes=OUTCOMES)
 JOBS_TABLE = JobsTable(SETTINGS.jobs_table)

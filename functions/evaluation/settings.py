@@ -1,12 +1,11 @@
-"""evaluation settings, read once at cold start. The market-data store decides which variables are needed."""
+"""evaluation settings, read once at cold start (the market-data store decides which of its variables are needed)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from functions.shared import settings as env
-
-STORES = ("timestream", "dynamodb")
+from functions.shared.market import MarketStore, load_store
 
 
 @dataclass(frozen=True)
@@ -17,16 +16,12 @@ class Settings:
     eval_bucket: str
     jobs_table: str
     jobs_queue_url: str
-    market_data_store: str
-    market_data_table: str | None
-    timestream_database: str | None
-    timestream_table: str | None
+    market: MarketStore
     max_body_bytes: int
 
 
 def load() -> Settings:
     env.require_powertools()
-    store = env.require_choice("MARKET_DATA_STORE", STORES)
     return Settings(
         signals_table=env.require("SIGNALS_TABLE"),
         proposals_table=env.require("PROPOSALS_TABLE"),
@@ -34,9 +29,6 @@ def load() -> Settings:
         eval_bucket=env.require("EVAL_BUCKET"),
         jobs_table=env.require("JOBS_TABLE"),
         jobs_queue_url=env.require("EVALUATIONS_QUEUE_URL"),
-        market_data_store=store,
-        market_data_table=env.require("MARKET_DATA_TABLE") if store == "dynamodb" else None,
-        timestream_database=env.require("TIMESTREAM_DATABASE") if store == "timestream" else None,
-        timestream_table=env.require("TIMESTREAM_TABLE") if store == "timestream" else None,
+        market=load_store(),
         max_body_bytes=env.optional_int("MAX_BODY_BYTES", 64 * 1024, maximum=6 * 1024 * 1024),
     )

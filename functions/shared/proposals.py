@@ -17,6 +17,9 @@ from functions.shared.aws import client
 from functions.shared.errors import Conflict, NotFound
 from functions.shared.states import ProposalState, is_legal
 
+UNPRICED_FIELD = "evaluation_pending"
+"""On a decided proposal whose horizon has passed: which closes the evaluation is still waiting for."""
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -29,6 +32,8 @@ class Transition:
     reasons: list[dict[str, Any]] | None = None
     forbid_actor: str | None = None
     """Refuse the write when this user created the proposal (four eyes)."""
+    remove: tuple[str, ...] = ()
+    """Attributes that no longer apply in the target state."""
 
 
 def creator_mark(proposal_id: str, user_id: str) -> str:
@@ -87,17 +92,18 @@ class ProposalsTable:
             named["actor"] = change.forbid_actor
             named["mark"] = creator_mark(change.proposal_id, change.forbid_actor)
         assignments = "".join(f", #{k} = :{k}" for k in fields)
+        removals = f" REMOVE {', '.join(f'#{k}' for k in change.remove)}" if change.remove else ""
         return {
             "TableName": self.name,
             "Key": dynamo.to_item({"proposal_id": change.proposal_id}),
             "UpdateExpression": f"SET #state = :target, #history = list_append(#history, :entry){assignments}"
-            " ADD #version :one",
+            f" ADD #version :one{removals}",
             "ConditionExpression": condition,
             "ExpressionAttributeNames": {
                 "#state": "state",
                 "#history": "history",
                 "#version": "version",
-                **{f"#{k}": k for k in fields},
+                **{f"#{k}": k for k in (*fields, *change.remove)},
             },
             "ExpressionAttributeValues": dynamo.values(**named),
         }
@@ -166,6 +172,23 @@ class ProposalsTable:
                 return False
             raise
         return True
+
+    def note_unpriced(self, proposal_id: str, state: ProposalState, note: dict[str, Any]) -> None:
+        """Record on a decided proposal why it could not be evaluated yet (rewritten only when the reason
+        changes, so the daily retry does not stream the same news every day)."""
+        try:
+            client("dynamodb").update_item(
+                TableName=self.name,
+                Key=dynamo.to_item({"proposal_id": proposal_id}),
+                UpdateExpression="SET #pending = :note",
+                ConditionExpression="#state = :state"
+                " AND (attribute_not_exists(#pending) OR #pending.#missing <> :missing)",
+                ExpressionAttributeNames={"#pending": UNPRICED_FIELD, "#state": "state", "#missing": "missing"},
+                ExpressionAttributeValues=dynamo.values(note=note, state=state.value, missing=note["missing"]),
+            )
+        except ClientError as exc:
+            if not dynamo.is_conditional_failure(exc):
+                raise
 
     def _query(self, index: str, condition: str, names: dict[str, str] | None, key: str) -> list[dict[str, Any]]:
         params: dict[str, Any] = {
