@@ -46,6 +46,14 @@ class SymbolOutcome:
     def failed(self) -> bool:
         return self.source is None
 
+    def merged(self, later: SymbolOutcome) -> SymbolOutcome:
+        """This outcome and the one of the symbol's next window, as one (failed only if both failed)."""
+        return SymbolOutcome(
+            self.symbol, self.start, later.end, later.source or self.source, self.written + later.written,
+            self.already_stored + later.already_stored, self.changed_at_source + later.changed_at_source,
+            self.skipped + later.skipped, self.errors + later.errors,
+        )
+
     def counts(self) -> Counter[str]:
         counts: Counter[str] = Counter(symbols=1, prices_written=self.written,
                                        prices_already_stored=self.already_stored,

@@ -1,16 +1,19 @@
 """The market-data job (`functions.shared.jobs`): one kind for the scheduled pull and for backfills.
 
-Payload: `{"symbols": [...], "start": "YYYY-MM-DD" | None, "end": ... | None}`; without dates each
-symbol gets its recent window (`pull.recent_window`). A piece works through the symbols in order and
-hands the rest to the next piece when its time is up, so any number of symbols and days finishes.
+Payload: `{"symbols": [...], "start": "YYYY-MM-DD" | None, "end": ... | None, "resume": ... | None}`;
+without dates each symbol gets its recent window (`pull.recent_window`). A backfill's window is taken a
+year at a time (one fetch and at most ~250 writes each), so a symbol of twenty years fits in pieces.
+A piece works through the symbols in order and hands the rest (with the day to resume the first symbol
+from) to the next piece when its time is up, so any number of symbols and days finishes.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -24,8 +27,9 @@ logger = Logger()
 metrics = Metrics()
 
 KIND = "market-ingest"
-SECONDS_PER_SYMBOL = 12.0
-"""Time a symbol may take (its fetch is cut off after 10 s): no symbol starts with less than this left."""
+SECONDS_PER_WINDOW = 14.0
+"""Time one window may take (its fetch is cut off after 10 s, then its writes): none starts with less left."""
+CHUNK_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -39,19 +43,41 @@ class MarketWork:
         symbols: list[str] = list(payload["symbols"])
         start = date.fromisoformat(payload["start"]) if payload.get("start") else None
         end = date.fromisoformat(payload["end"]) if payload.get("end") else None
+        resume = date.fromisoformat(payload["resume"]) if payload.get("resume") else None
         counts: Counter[str] = Counter()
         for index, symbol in enumerate(symbols):
-            if index and deadline - time.monotonic() < SECONDS_PER_SYMBOL:
-                return Piece(dict(counts), {**payload, "symbols": symbols[index:]})
             now = utc_now()
-            window = (start, end) if start and end else recent_window(self.ingest.store.latest_day(symbol), now)
-            if window is None:
+            if start and end:
+                windows = list(_chunks(resume if index == 0 and resume else start, end))
+            else:
+                recent = recent_window(self.ingest.store.latest_day(symbol), now)
+                windows = [recent] if recent else []
+            if not windows:
                 counts.update(symbols=1, symbols_up_to_date=1)
                 continue
-            outcome = self.ingest.ingest(symbol, window[0], window[1], now, deadline)
-            _report(outcome)
+            outcome: SymbolOutcome | None = None
+            for window_start, window_end in windows:
+                if deadline - time.monotonic() < SECONDS_PER_WINDOW:
+                    # Nothing is lost: the next piece resumes this symbol at this window.
+                    if outcome is not None:  # its prices so far; the symbol itself is counted where it ends
+                        done = outcome.counts()
+                        del done["symbols"], done["symbols_failed"]
+                        counts.update(done)
+                    rest = {**payload, "symbols": symbols[index:], "resume": window_start.isoformat()}
+                    return Piece(dict(counts), rest)
+                part = self.ingest.ingest(symbol, window_start, window_end, now, deadline)
+                _report(part)
+                outcome = part if outcome is None else outcome.merged(part)
+            assert outcome is not None
             counts.update(outcome.counts())
         return Piece(dict(counts))
+
+
+def _chunks(start: date, end: date) -> Iterator[tuple[date, date]]:
+    while start <= end:
+        last = min(start + timedelta(days=CHUNK_DAYS - 1), end)
+        yield start, last
+        start = last + timedelta(days=1)
 
 
 def _report(outcome: SymbolOutcome) -> None:

@@ -118,6 +118,7 @@ PUBLIC_FIELDS = (
     "decided_at",
     "comment",
     "history",
+    "evaluation_pending",
 )
 
 

@@ -17,6 +17,7 @@ from moto import mock_aws
 from cli.local_run import (
     REGION,
     SAMPLES,
+    ingest_market_samples,
     local_environment,
     provision,
     seed_samples,
@@ -109,6 +110,8 @@ def handler_module(package: str) -> ModuleType:
 
 @pytest.fixture
 def seeded(aws) -> dict[str, str]:
-    """The account with the sample tracked entities, agent configuration and market prices."""
+    """The account with the sample tracked entities and agent configuration, and the sample market closes
+    ingested through ingest-market."""
     seed_samples(aws)
+    ingest_market_samples(aws)
     return aws

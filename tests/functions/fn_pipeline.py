@@ -68,7 +68,9 @@ def decided(aws, context, *, decisions: dict[str, str]) -> dict[str, dict]:
     return proposals
 
 
-JOB_QUEUES = {"orchestrator": "ERASURES_QUEUE_URL", "evaluation": "EVALUATIONS_QUEUE_URL"}
+JOB_QUEUES = {
+    "orchestrator": "ERASURES_QUEUE_URL", "evaluation": "EVALUATIONS_QUEUE_URL", "ingest_market": "MARKET_QUEUE_URL",
+}
 
 
 def drain_queue(aws, context, package: str, queue_var: str) -> list[dict]:

@@ -32,7 +32,7 @@ def test_decided_proposals_are_evaluated_once_with_artefacts(seeded, context):
 
     job, outcomes = evaluate(seeded, context, EVALUATE_AS_OF)
 
-    assert job["state"] == "succeeded" and job["result"] == {"evaluated": 2, "skipped": 0}
+    assert job["state"] == "succeeded" and job["result"] == {"evaluated": 2, "skipped": 0, "no_price": 0}
     assert set(outcomes) == {"AAPL", "TSLA"}
     # the sample prices: Apple rose (long wins), Tesla fell (short wins)
     assert outcomes["AAPL"]["hit"] and outcomes["AAPL"]["return"] > 0
@@ -46,13 +46,13 @@ def test_decided_proposals_are_evaluated_once_with_artefacts(seeded, context):
     assert "created_by" not in document["proposal"] and "history" not in document["proposal"]
     # evaluating again writes nothing new
     job, again = evaluate(seeded, context, EVALUATE_AS_OF)
-    assert job["result"] == {"evaluated": 0, "skipped": 0} and again == outcomes
+    assert job["result"] == {"evaluated": 0, "skipped": 0, "no_price": 0} and again == outcomes
 
 
 def test_proposals_before_their_horizon_wait(seeded, context):
     decided(seeded, context, decisions={"AAPL": "approve"})
     job, outcomes = evaluate(seeded, context, "2026-11-22T00:00:00Z")
-    assert job["result"] == {"evaluated": 0, "skipped": 0} and outcomes == {}
+    assert job["result"] == {"evaluated": 0, "skipped": 0, "no_price": 0} and outcomes == {}
 
 
 def test_metrics_and_dashboard_report_the_figures(seeded, context):
