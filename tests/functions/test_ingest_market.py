@@ -523,6 +523,7 @@ def dynalite_market(tmp_path_factory, monkeypatch, environment):
         secrets._CACHE.clear()
         kwargs = next(k for k in dynamodb_create_table_kwargs("dev") if k["TableName"] == name)
         boto3.client("dynamodb").create_table(**kwargs)
+        boto3.client("dynamodb").get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.2})
         try:
             yield name
         finally:
