@@ -16,7 +16,7 @@ from modules.catalog.routes import ROUTES
 from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
 from modules.packaging.function_package import import_closure
 from modules.packaging.layer import LAMBDA_RUNTIME
-from tests.support.iam import role_policies
+from tests.support.iam import function_grants, role_policies
 from tests.support.references import Address, References
 from tests.support.synthesized import resources, stacks_by_env
 
@@ -227,3 +227,13 @@ def test_every_function_behind_a_rest_route_ends_before_the_integration_timeout(
         if any(route.function == spec.name for route in ROUTES):
             _, function = function_entry(stack, spec, env_name)
             assert function["timeout"] * 1000 < INTEGRATION_TIMEOUT_MS, spec.name
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_every_function_reads_exactly_the_secrets_its_catalog_entry_names(by_env, env_name: str) -> None:
+    """Missing grants fail at run time only: the secret a function is given must also be readable by it."""
+    n = Naming(load_environment(env_name, env={}))
+    for spec in FUNCTIONS:
+        grants = function_grants(by_env[env_name], n.stack("compute"), n.function(spec.name))
+        readable = grants.get("secretsmanager:GetSecretValue", set())
+        assert readable == {f"aws_secretsmanager_secret:{n.secret(s)}" for s in spec.uses.secrets}, spec.name
