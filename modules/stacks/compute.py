@@ -27,6 +27,7 @@ from constructs import Construct
 
 from modules.catalog import buckets as bk
 from modules.catalog import functions as fn
+from modules.catalog import metrics as mt
 from modules.catalog import routes as rt
 from modules.catalog import secrets as sec
 from modules.catalog import tables as tb
@@ -103,6 +104,12 @@ class ComputeStack(BaseStack):
         found[ASYNC_FAILURES] = self.async_failures
         return found
 
+    def published_metric(self, function: str, metric: str) -> mt.PublishedMetric:
+        """The series `function` writes `metric` to, from the Powertools settings this stack gives it."""
+        env = self.functions[function].props.environment
+        return mt.PublishedMetric(namespace=env[mt.NAMESPACE_VARIABLE], name=metric,
+                                  dimensions=((mt.SERVICE_DIMENSION, env[mt.SERVICE_VARIABLE]),))
+
     # Functions ----------------------------------------------------------------------------------
     def _function(self, spec: FunctionSpec) -> PythonFunction:
         n, config = self.naming, self.config
@@ -127,8 +134,8 @@ class ComputeStack(BaseStack):
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:
         uses, config = spec.uses, self.config
         env = {
-            "POWERTOOLS_SERVICE_NAME": spec.name,
-            "POWERTOOLS_METRICS_NAMESPACE": config.project_name,
+            mt.SERVICE_VARIABLE: spec.name,
+            mt.NAMESPACE_VARIABLE: config.project_name,
             "POWERTOOLS_LOG_LEVEL": "INFO",
             "ENVIRONMENT": config.name,
         }
