@@ -14,6 +14,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 from cdktf import App
 
+from modules.catalog.metrics import MARKET_AGE_FUNCTION, MARKET_AGE_METRIC
 from modules.config import EnvironmentConfig
 from modules.stacks.api import ApiStack
 from modules.stacks.auth import AuthStack
@@ -35,7 +36,8 @@ def build_stacks(app: App, config: EnvironmentConfig) -> list[BaseStack]:
     observability = ObservabilityStack(
         app, config, key=security.key, functions=functions, dead_letter_queues=compute.dead_letter_queues,
         rest_api_name=api.rest_api_name, rest_api_stage=api.stage_name,
-        websocket_api_id=api.websocket_api_id, websocket_stage=api.stage_name)
+        websocket_api_id=api.websocket_api_id, websocket_stage=api.stage_name,
+        market_age=compute.published_metric(MARKET_AGE_FUNCTION, MARKET_AGE_METRIC))
     return [security, data, auth, compute, api, observability]
 
 

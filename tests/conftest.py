@@ -30,6 +30,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     owned = config.stash.get(_OWNED_SYNTH_DIR, None)
     if owned:
         shutil.rmtree(owned, ignore_errors=True)
+        shutil.rmtree(synth.variants_root(), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 
 The body is built here as plain data; names arrive as strings (Terraform references at synthesis).
 CloudWatch keeps no refresh interval in a dashboard; the seed's 5-minute auto refresh is the
-console's setting, and every widget's period is 5 minutes so each refresh shows new datapoints.
+console's setting, and every widget's period is 5 minutes so each refresh shows new datapoints; the
+exceptions are metrics published far more rarely (billing, market-data age).
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from typing import Any
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from constructs import Construct
 
+from modules.catalog.metrics import PublishedMetric
+
 PERIOD = 300
 # The billing metric is published only in us-east-1, about every 6 hours.
 BILLING_REGION = "us-east-1"
 BILLING_PERIOD = 21_600
 WIDTH, HEIGHT = 12, 6
+# Two weeks of daily market-data age: enough to see a stale streak build up over a holiday.
+MARKET_AGE_START = "-P14D"
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,10 @@ class DashboardInputs:
     websocket_stage: str
     alarm_arns: Sequence[str]
     monthly_budget_usd: int
+    market_age: PublishedMetric
+    market_age_period: int
+    """The staleness alarm's period: the widget shows what the alarm evaluates."""
+    market_stale_trading_days: int
 
 
 def dashboard_body(i: DashboardInputs) -> dict[str, Any]:
@@ -46,6 +55,7 @@ def dashboard_body(i: DashboardInputs) -> dict[str, Any]:
                 [["AWS/Lambda", "Invocations", "FunctionName", f] for f in i.function_names]),
         _metric("Messages in dead-letter queues", i.region, "Maximum",
                 [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in i.queue_names]),
+        _market_age(i),
         _metric("API requests and connections", i.region, "Sum",
                 [["AWS/ApiGateway", "Count", *api], ["AWS/ApiGateway", "ConnectCount", *ws],
                  ["AWS/ApiGateway", "MessageCount", *ws]]),
@@ -85,6 +95,17 @@ def _text(markdown: str) -> dict[str, Any]:
 def _metric(title: str, region: str, stat: str, metrics: list[list[str]]) -> dict[str, Any]:
     return {"type": "metric", "properties": {"title": title, "region": region, "view": "timeSeries",
                                              "stat": stat, "period": PERIOD, "metrics": metrics}}
+
+
+def _market_age(i: DashboardInputs) -> dict[str, Any]:
+    """Trading days the stalest symbol lags, with the alarm threshold as a line."""
+    m = i.market_age
+    widget = _metric("Market data age (trading days, stalest symbol)", i.region, "Maximum",
+                     [[m.namespace, m.name, *(part for dimension in m.dimensions for part in dimension)]])
+    widget["properties"].update({
+        "period": i.market_age_period, "start": MARKET_AGE_START, "yAxis": {"left": {"min": 0}},
+        "annotations": {"horizontal": [{"label": "Stale", "value": i.market_stale_trading_days}]}})
+    return widget
 
 
 def _error_rate(i: DashboardInputs) -> dict[str, Any]:

@@ -64,6 +64,10 @@ VPC_ENI_ACTIONS = ("ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface",
 # Timestream market data: queries on the table; endpoint discovery accepts only Resource "*".
 TIMESTREAM_READ_ACTIONS = ("timestream:DescribeTable", "timestream:Select")
 TIMESTREAM_ENDPOINT_ACTIONS = ("timestream:DescribeEndpoints",)
+# Ingesting records needs WriteRecords on the table alone (no DescribeTable) besides endpoint discovery.
+TIMESTREAM_WRITE_ACTIONS = ("timestream:WriteRecords",)
+# Timestream encrypts written records with the database's key on the writer's behalf.
+KEY_TIMESTREAM_WRITE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey")
 
 # API Gateway WebSocket management API: push to, inspect and close one client connection.
 MANAGE_CONNECTIONS_ACTIONS = ("execute-api:ManageConnections",)

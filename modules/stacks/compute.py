@@ -1,8 +1,8 @@
-"""ComputeStack: the six functions, their queues, schedules and stream mappings.
+"""ComputeStack: the functions, their queues, schedules and stream mappings.
 
 Everything a function may touch is declared once in `modules.catalog.functions` (`Uses`); this stack
 grants exactly that through the constructs' `grant_*` methods and sets the environment variables
-that name it. The roles live in the security stack; the grants are inline policies created here.
+that name it. The roles live in the security stack; the grants are managed policies created here.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from constructs import Construct
 
 from modules.catalog import buckets as bk
 from modules.catalog import functions as fn
+from modules.catalog import metrics as mt
 from modules.catalog import routes as rt
 from modules.catalog import secrets as sec
 from modules.catalog import tables as tb
@@ -103,6 +104,12 @@ class ComputeStack(BaseStack):
         found[ASYNC_FAILURES] = self.async_failures
         return found
 
+    def published_metric(self, function: str, metric: str) -> mt.PublishedMetric:
+        """The series `function` writes `metric` to, from the Powertools settings this stack gives it."""
+        env = self.functions[function].props.environment
+        return mt.PublishedMetric(namespace=env[mt.NAMESPACE_VARIABLE], name=metric,
+                                  dimensions=((mt.SERVICE_DIMENSION, env[mt.SERVICE_VARIABLE]),))
+
     # Functions ----------------------------------------------------------------------------------
     def _function(self, spec: FunctionSpec) -> PythonFunction:
         n, config = self.naming, self.config
@@ -127,8 +134,8 @@ class ComputeStack(BaseStack):
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:
         uses, config = spec.uses, self.config
         env = {
-            "POWERTOOLS_SERVICE_NAME": spec.name,
-            "POWERTOOLS_METRICS_NAMESPACE": config.project_name,
+            mt.SERVICE_VARIABLE: spec.name,
+            mt.NAMESPACE_VARIABLE: config.project_name,
             "POWERTOOLS_LOG_LEVEL": "INFO",
             "ENVIRONMENT": config.name,
         }
@@ -200,7 +207,7 @@ class ComputeStack(BaseStack):
         for table_name in uses.streams:
             self._follow_stream(function, table_name)
         if uses.market_data:
-            self._grant_market_data(function)
+            self._grant_market_data(function, uses.market_data)
         if uses.schedule or uses.streams:
             self.async_failures.grant_send(grantee, "send-async-failures")
         if uses.schedule:
@@ -220,17 +227,24 @@ class ComputeStack(BaseStack):
                     destination_arn=self.async_failures.arn)),
         )
 
-    def _grant_market_data(self, function: PythonFunction) -> None:
+    def _grant_market_data(self, function: PythonFunction, access: TableAccess) -> None:
+        writes = access is TableAccess.READ_WRITE
+        name = "read-write-market-data" if writes else "read-market-data"
         if self.config.market_data_store is MarketDataStore.DYNAMODB:
-            self.data.tables[tb.MARKET_DATA.name].grant_read(function.grantee, "read-market-data")
+            table = self.data.tables[tb.MARKET_DATA.name]
+            (table.grant_read_write if writes else table.grant_read)(function.grantee, name)
             return
         assert self.data.timestream is not None
         _, table = self.data.timestream
-        function.grant("read-market-data", [
+        statements = [
             Statement("QueryPrices", perms.TIMESTREAM_READ_ACTIONS, (table.arn,)),
             Statement("DiscoverEndpoints", perms.TIMESTREAM_ENDPOINT_ACTIONS, ("*",)),
-            self.key.via_service("timestream", perms.KEY_DECRYPT_ACTIONS, "KeyViaTimestream"),
-        ])
+        ]
+        if writes:
+            statements.append(Statement("WritePrices", perms.TIMESTREAM_WRITE_ACTIONS, (table.arn,)))
+        key_actions = perms.KEY_TIMESTREAM_WRITE_ACTIONS if writes else perms.KEY_DECRYPT_ACTIONS
+        statements.append(self.key.via_service("timestream", key_actions, "KeyViaTimestream"))
+        function.grant(name, statements)
 
     def _schedule(self, spec: FunctionSpec, function: PythonFunction) -> None:
         rule = CloudwatchEventRule(

@@ -1,8 +1,10 @@
-"""ObservabilityStack: the alert topic, the seed's alarms, the cost budget and the dashboard.
+"""ObservabilityStack: the alert topic, the seed's alarms, market-data staleness, the cost budget and the dashboard.
 
 Alarms per function (errors > 5 in 5 minutes, average duration > 10 s, throttles > 1), per dead-letter
 queue (from the first message), on the REST API (5xx rate, p95 latency) and the WebSocket API
-(integration and execution errors); all notify the encrypted alert topic, as does the monthly budget.
+(integration and execution errors), and on the age of the market data (the environment's
+`market_stale_trading_days`, or a day without any report); all notify the encrypted alert topic, as does
+the monthly budget.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Protocol
 from cdktf import TerraformOutput
 from constructs import Construct
 
+from modules.catalog.metrics import PublishedMetric
 from modules.config import EnvironmentConfig
 from modules.config.naming import COST_ALLOCATION_TAG
-from modules.constructs.alarms import Alarms, AlarmSpec
+from modules.constructs.alarms import ONE_DAY, Alarms, AlarmSpec
 from modules.constructs.alert_topic import AlertTopic
 from modules.constructs.cost_budget import CostBudget
 from modules.constructs.dashboard import Dashboard, DashboardInputs
@@ -48,6 +51,17 @@ WEBSOCKET_ALARMS = (
               "ExecutionError", 5),
 )
 
+MARKET_STALE_SUFFIX = "market-data-stale"
+
+
+def market_stale_alarm(metric: PublishedMetric, trading_days: int) -> AlarmSpec:
+    """The stalest symbol lags `trading_days` or more. ingest-market reports four times a day, so a day
+    without any report means the pull is not running at all: missing data is breaching."""
+    return AlarmSpec(MARKET_STALE_SUFFIX,
+                     f"Market data is {trading_days} or more trading days old, or ingest-market reported nothing "
+                     "for a day", metric.namespace, metric.name, trading_days, statistic="Maximum", period=ONE_DAY,
+                     comparison="GreaterThanOrEqualToThreshold", treat_missing_data="breaching")
+
 
 class QueueRef(Protocol):
     @property
@@ -59,7 +73,8 @@ class ObservabilityStack(BaseStack):
 
     def __init__(self, scope: Construct, config: EnvironmentConfig, *, key: CustomerKey,
                  functions: Mapping[str, FunctionRef], dead_letter_queues: Mapping[str, QueueRef],
-                 rest_api_name: str, rest_api_stage: str, websocket_api_id: str, websocket_stage: str) -> None:
+                 rest_api_name: str, rest_api_stage: str, websocket_api_id: str, websocket_stage: str,
+                 market_age: PublishedMetric) -> None:
         super().__init__(scope, config)
         n = self.naming
         self.topic = AlertTopic(self, "Alerts", name=n.resource("alerts"), key=key, account_id=config.account_id,
@@ -78,6 +93,9 @@ class ObservabilityStack(BaseStack):
         for spec in WEBSOCKET_ALARMS:
             self.alarms.add(f"stream-{spec.suffix}", name=n.resource(f"stream-{spec.suffix}"), spec=spec,
                             dimensions={"ApiId": websocket_api_id, "Stage": websocket_stage})
+        stale = market_stale_alarm(market_age, config.market_stale_trading_days)
+        self.alarms.add(stale.suffix, name=n.resource(stale.suffix), spec=stale,
+                        dimensions=dict(market_age.dimensions))
         self.budget = CostBudget(self, "Budget", name=n.resource("monthly-cost"),
                                  monthly_limit_usd=config.monthly_budget_usd, topic_arn=self.topic.arn,
                                  tag_key=COST_ALLOCATION_TAG, tag_value=config.name)
@@ -88,6 +106,8 @@ class ObservabilityStack(BaseStack):
             rest_api_name=rest_api_name, rest_stage=rest_api_stage,
             websocket_api_id=websocket_api_id, websocket_stage=websocket_stage,
             alarm_arns=[a.arn for a in self.alarms.alarms], monthly_budget_usd=config.monthly_budget_usd,
+            market_age=market_age, market_age_period=stale.period,
+            market_stale_trading_days=config.market_stale_trading_days,
         ))
 
         TerraformOutput(self, "alert_topic_arn", value=self.topic.arn)

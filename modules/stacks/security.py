@@ -1,8 +1,8 @@
-"""SecurityStack: the customer key, the source-credential secrets and the six function roles.
+"""SecurityStack: the customer key, the source-credential secrets and one role per function.
 
 Roles are scoped without a dependency cycle: what every function needs and what lives here (its log
 group by computed name, its secret) is granted here; grants on data resources are made later, in the
-compute stack, as inline policies on these roles. Security depends on nothing.
+compute stack, as managed policies attached to these roles. Security depends on nothing.
 """
 
 from __future__ import annotations
@@ -17,12 +17,6 @@ from modules.constructs.function_role import FunctionRole
 from modules.constructs.kms_key import CustomerKey
 from modules.constructs.secret import Secret
 from modules.stacks.base import BaseStack
-
-# Which function reads which source-credential secret.
-SECRET_READERS: dict[str, str] = {
-    sec.SOCIAL_SOURCE.name: fn.INGEST_SOCIAL.name,
-    sec.NEWS_SOURCE.name: fn.INGEST_NEWS.name,
-}
 
 
 class SecurityStack(BaseStack):
@@ -47,8 +41,10 @@ class SecurityStack(BaseStack):
             )
             for spec in sec.SECRETS
         }
-        for secret_name, function_name in SECRET_READERS.items():
-            self.secrets[secret_name].grant_read(self.roles[function_name], f"read-{secret_name}")
+        # Each function reads exactly the secrets its catalog entry names.
+        for spec in fn.FUNCTIONS:
+            for secret_name in spec.uses.secrets:
+                self.secrets[secret_name].grant_read(self.roles[spec.name], f"read-{secret_name}")
 
         TerraformOutput(self, "kms_key_arn", value=self.key.arn, description="Customer key for data at rest")
         TerraformOutput(self, "kms_key_alias", value=self.key.alias.name)

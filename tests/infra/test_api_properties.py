@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from modules.catalog.functions import INGEST_MARKET
 from modules.catalog.openapi import API_KEY, COGNITO, VALIDATOR
 from modules.catalog.routes import CORS_ORIGINS_VARIABLE, ROUTES, WEBSOCKET_ROUTES, Access
 from modules.config import ENVIRONMENT_NAMES, load_environment
@@ -191,6 +192,19 @@ def test_api_gateway_may_invoke_functions_only_from_this_api_and_stage(env) -> N
     expected |= {f"{ws_arn}/{env_name}/*",
                  f"{ws_arn}/authorizers/{ref('aws_apigatewayv2_authorizer', authorizer_address, 'id')}"}
     assert sources == expected
+
+
+def test_the_market_backfill_route_reaches_ingest_market_from_that_route_only(env) -> None:
+    env_name, stack = env
+    operation = document(stack)["paths"]["/market/backfill"]["post"]
+    assert f"Function-{INGEST_MARKET.name}_" in operation["x-amazon-apigateway-integration"]["uri"]
+    assert operation["requestBody"]["required"] is True
+    assert operation["security"] == [{COGNITO: [], API_KEY: []}]
+    rest_address, _ = one(stack, "aws_api_gateway_rest_api")
+    sources = [p["source_arn"] for p in resources(stack, "aws_lambda_permission").values()
+               if f"Function-{INGEST_MARKET.name}_" in p["function_name"]]
+    execution_arn = ref("aws_api_gateway_rest_api", rest_address, "execution_arn")
+    assert sources == [f"{execution_arn}/{env_name}/POST/market/backfill"]
 
 
 def test_the_websocket_api_authorizes_connect_with_a_lambda_request_authorizer(env) -> None:

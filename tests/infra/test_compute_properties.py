@@ -16,9 +16,10 @@ from modules.catalog.routes import ROUTES
 from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
 from modules.packaging.function_package import import_closure
 from modules.packaging.layer import LAMBDA_RUNTIME
-from tests.support.iam import role_policies
+from tests.support.iam import function_grants, role_policies
 from tests.support.references import Address, References
 from tests.support.synthesized import resources, stacks_by_env
+from tests.support.variants import timestream_stacks
 
 # Variables the platform sets for every function that the code reads through libraries or not at all.
 PLATFORM_VARIABLES = {"POWERTOOLS_LOG_LEVEL", "ENVIRONMENT"}
@@ -98,13 +99,12 @@ def test_schedules_retry_and_dead_letter(by_env, env_name: str) -> None:
         assert permission["source_arn"].startswith("${aws_cloudwatch_event_rule.")
 
 
-@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
-def test_no_function_can_touch_what_its_configuration_does_not_name(by_env, env_name: str) -> None:
-    """Least privilege: every resource in a function's grants is named by its environment variables,
-    is one of its triggers or failure destinations, its own log group, or the customer key."""
-    stacks = by_env[env_name]
+def assert_least_privilege(stacks: dict[str, dict[str, Any]], env_name: str) -> None:
+    """Every resource in a function's grants is named by its environment variables, is one of its triggers or
+    failure destinations, its own log group, or the customer key."""
     refs = References(stacks)
-    compute_name, stack = compute(by_env, env_name)
+    compute_name = Naming(load_environment(env_name, env={})).stack("compute")
+    stack = stacks[compute_name]
     roles: dict[Address, set[Address]] = {}
     for spec in FUNCTIONS:
         address, function = function_entry(stack, spec, env_name)
@@ -128,6 +128,15 @@ def test_no_function_can_touch_what_its_configuration_does_not_name(by_env, env_
             touched = {a for a in touched if not a.resource.startswith("aws_kms_key.")}
             assert touched <= allowed, f"{policy.name} on {next(iter(role)).resource} reaches {touched - allowed}"
     assert checked >= len(FUNCTIONS)
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_no_function_can_touch_what_its_configuration_does_not_name(by_env, env_name: str) -> None:
+    assert_least_privilege(by_env[env_name], env_name)
+
+
+def test_no_function_can_touch_what_its_configuration_does_not_name_with_timestream(synth_root) -> None:
+    assert_least_privilege(timestream_stacks(), "dev")
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
@@ -227,3 +236,13 @@ def test_every_function_behind_a_rest_route_ends_before_the_integration_timeout(
         if any(route.function == spec.name for route in ROUTES):
             _, function = function_entry(stack, spec, env_name)
             assert function["timeout"] * 1000 < INTEGRATION_TIMEOUT_MS, spec.name
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_every_function_reads_exactly_the_secrets_its_catalog_entry_names(by_env, env_name: str) -> None:
+    """Missing grants fail at run time only: the secret a function is given must also be readable by it."""
+    n = Naming(load_environment(env_name, env={}))
+    for spec in FUNCTIONS:
+        grants = function_grants(by_env[env_name], n.stack("compute"), n.function(spec.name))
+        readable = grants.get("secretsmanager:GetSecretValue", set())
+        assert readable == {f"aws_secretsmanager_secret:{n.secret(s)}" for s in spec.uses.secrets}, spec.name

@@ -84,3 +84,42 @@ def test_names_differ_between_environments_of_one_account() -> None:
         produced = {getattr(n, kind)("signals") for n in names.values()}
         assert len(produced) == len(ENVIRONMENT_NAMES)
     assert len({n.state_bucket() for n in names.values()}) == len(ENVIRONMENT_NAMES)
+
+
+@pytest.mark.parametrize(("urls", "message"), [
+    ((), "at least one market source URL is required"),
+    (("http://q.example/d?s={symbol}",), "market source URL 'http://q.example/d?s={symbol}': must use https"),
+    (("https://q.example/d?s={symbol}&f=a,b",), "must not contain a comma (the templates reach the function"),
+    (("https://q.example/{symbol}/{a.b}",), "placeholder {a.b} must be a plain name (no attributes or indexes)"),
+    (("https://q.example/{symbol}/{a[0]}",), "placeholder {a[0]} must be a plain name"),
+    (("https://q.example/{symbol",), "is not a valid template (expected '}' before end of string); write a literal "
+                                     "brace as {{ or }}"),
+    (("https://q.example/{symbol}}",), "is not a valid template (Single '}' encountered in format string)"),
+    (("https://q.example/d?s=AAPL",), "names no symbol: use {symbol} or {symbol_lower}"),
+    (("https://q.example/{symbol:>8}",), "placeholder {symbol:>8}: only start and end take a format"),
+    (("https://q.example/{symbol}", "http://r.example/{symbol}"), "market source URL 'http://r.example/{symbol}'"),
+])
+def test_market_source_templates_are_checked_with_what_to_fix(urls: tuple[str, ...], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)) as error:
+        replace(load_environment("dev", env={}), market_source_urls=urls)
+    assert "\n" not in str(error.value) and str(error.value).startswith("environment 'dev': ")
+
+
+def test_market_source_templates_take_dates_with_formats_and_secret_parameters() -> None:
+    urls = ("https://q.example/d?s={symbol_lower}.us&d1={start:%Y%m%d}&d2={end}&k={apikey}",
+            "https://r.example/q?function=TIME_SERIES_DAILY&symbol={symbol}&apikey={apikey}&x={{literal}}")
+    assert replace(load_environment("prod", env={}), market_source_urls=urls).market_source_urls == urls
+    assert load_environment("dev", env={}).market_source_urls  # the default is valid
+
+
+@pytest.mark.parametrize("days", [0, -1, 31, 365])
+def test_market_stale_trading_days_outside_1_to_30_are_refused(days: int) -> None:
+    with pytest.raises(ConfigError, match=re.escape(f"market stale trading days must be 1-30 (got {days})")) as error:
+        replace(load_environment("staging", env={}), market_stale_trading_days=days)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("days", [1, 3, 30])
+def test_market_stale_trading_days_inside_the_bounds_are_kept(days: int) -> None:
+    config = replace(load_environment("staging", env={}), market_stale_trading_days=days)
+    assert config.market_stale_trading_days == days

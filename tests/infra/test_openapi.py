@@ -43,3 +43,10 @@ def test_rendering_is_stable() -> None:
     assert render(doc) == render(json.loads(render(doc)))
     assert len({op["operationId"] for ops in doc["paths"].values() for op in ops.values()}) == sum(
         len(ops) for ops in doc["paths"].values())
+
+
+def test_the_market_backfill_route_is_an_authenticated_post_with_a_body() -> None:
+    operation = build(("https://a.example",))["paths"]["/market/backfill"]["post"]
+    assert operation["operationId"] == "postMarketBackfill"
+    assert operation["x-amazon-apigateway-integration"]["uri"] == "arn:invoke:ingest-market"
+    assert operation["requestBody"]["required"] is True and operation["security"]

@@ -39,3 +39,43 @@ def role_policies(stacks: dict[str, dict[str, Any]]) -> Iterator[RolePolicy]:
         for policy in resources(stack, "aws_iam_role_policy").values():
             yield RolePolicy(stack_name, policy["role"], policy["name"], json.loads(policy["policy"]),
                              policy["policy"], False)
+
+
+UNSCOPED = "*"
+
+
+def function_grants(stacks: dict[str, dict[str, Any]], compute_stack: str,
+                    function_name: str) -> dict[str, set[str]]:
+    """Action -> what the role of the function named `function_name` may use it on: `<type>:<name>` of each
+    resource (its physical name as synthesized), or `*`. KMS statements are left out (conditions, not names)."""
+    from tests.support.references import References
+
+    refs = References(stacks)
+    (function,) = [f for f in resources(stacks[compute_stack], "aws_lambda_function").values()
+                   if f["function_name"] == function_name]
+    role = refs.resolve(compute_stack, function["role"])
+    found: dict[str, set[str]] = {}
+    for policy in role_policies(stacks):
+        if refs.resolve(policy.stack, policy.role) != role:
+            continue
+        for statement in policy.document["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if any(a.startswith("kms:") for a in actions):
+                continue
+            targets = {UNSCOPED} if UNSCOPED in strings_of(statement["Resource"]) else {
+                _label(stacks, address.stack, address.resource)
+                for address in refs.resolve(policy.stack, statement["Resource"])}
+            for action in actions:
+                found.setdefault(action, set()).update(targets)
+    return found
+
+
+def strings_of(value: Any) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def _label(stacks: dict[str, dict[str, Any]], stack: str, resource: str) -> str:
+    rtype, name = resource.split(".", 1)
+    body = stacks[stack]["resource"][rtype][name]
+    physical = body.get("name") or body.get("table_name") or body.get("function_name") or name
+    return f"{rtype}:{physical}"

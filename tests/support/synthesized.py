@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from modules.catalog.tables import CORE_TABLES, MARKET_DATA
-from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
+from modules.config import ENVIRONMENT_NAMES, EnvironmentConfig, Naming, load_environment
 
 SYNTH_DIR_VAR = "AIINV_TEST_SYNTH_DIR"
 # Settings come from the config module alone, never from the developer's shell.
@@ -49,6 +49,27 @@ def synthesized(env_name: str) -> Path:
                 synthesize_into(root / name, name)
             done.touch()
     return root / env_name
+
+
+def variants_root() -> Path:
+    """Beside the environments' tree, not in it: checkov and the snapshots read exactly dev, staging and prod."""
+    return Path(f"{synth_root()}-variants")
+
+
+def variant_stacks(label: str, config: EnvironmentConfig) -> dict[str, dict[str, Any]]:
+    """Stack name -> JSON for `config`, a variant of an environment with settings no environment uses yet
+    (e.g. Timestream); synthesized once per run under `label` and shared between workers."""
+    from modules.app import build_app
+
+    outdir = variants_root() / label
+    with open(synth_root() / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (outdir / ".done").exists():
+            build_app(config, outdir=str(outdir)).synth()
+            (outdir / ".done").touch()
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    return {name: json.loads((outdir / entry["synthesizedStackPath"]).read_text())
+            for name, entry in sorted(manifest["stacks"].items())}
 
 
 def stack_json(env_name: str, kind: str) -> dict[str, Any]:
