@@ -147,6 +147,20 @@ def test_the_scheduled_pull_goes_on_from_each_symbols_newest_close_and_then_has_
     assert job["result"] == {"symbols": 5, "symbols_up_to_date": 5}
 
 
+def test_the_freshness_metric_is_the_one_the_alarm_watches(tracked, context, capsys):
+    from modules.catalog.metrics import MARKET_AGE_METRIC
+
+    handler_module("ingest_market").handler(scheduled(), context)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if AGE_METRIC in line]
+
+    assert AGE_METRIC == MARKET_AGE_METRIC
+    (emf,) = lines
+    (directive,) = emf["_aws"]["CloudWatchMetrics"]
+    # the alarm matches exactly this series: the function's namespace and its `service` dimension alone
+    assert directive["Namespace"] == tracked["POWERTOOLS_METRICS_NAMESPACE"]
+    assert directive["Dimensions"] == [["service"]] and emf["service"] == tracked["POWERTOOLS_SERVICE_NAME"]
+
+
 def run_job_state(aws, context, job_id: str) -> dict:
     answer = handler_module("orchestrator").handler(rest("GET", f"/jobs/{job_id}", groups="admin"), context)
     return json_body(answer)

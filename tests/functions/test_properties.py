@@ -25,6 +25,7 @@ ROUTES = [
     ("orchestrator", "GET", "/proposals/0123456789abcdef0123456789abcdef", ()),
     ("orchestrator", "GET", "/jobs/0123456789abcdef0123456789abcdef", ()),
     ("evaluation", "POST", "/evaluate", ("as_of",)),
+    ("ingest_market", "POST", "/market/backfill", ("start", "end", "symbols")),
     ("evaluation", "GET", "/metrics", ()),
     ("evaluation", "GET", "/dashboard/summary", ()),
     ("ingest_news", "GET", "/health", ()),
@@ -39,7 +40,8 @@ scalars = st.one_of(
     st.floats(allow_nan=False),
     st.text(max_size=30),
     st.sampled_from(
-        ["2026-11-20T10:00:00Z", "approve", "0123456789abcdef0123456789abcdef", "reddit:someone", "https://x.example/a"]
+        ["2026-11-20T10:00:00Z", "approve", "0123456789abcdef0123456789abcdef", "reddit:someone", "https://x.example/a",
+         "2026-11-02", "AAPL"]
     ),
 )
 json_values = st.recursive(
