@@ -58,14 +58,17 @@ def parse_document(body: bytes) -> Parsed:
 
 
 def _parse_csv(text: str) -> Parsed:
-    reader = csv.reader(io.StringIO(text))
-    header = [cell.strip().lower() for cell in next(reader, [])]
+    try:
+        table = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # a field over the reader's limit, a stray carriage return
+        raise DocumentError(f"not a readable CSV: {exc}") from exc
+    header = [cell.strip().lower() for cell in (table[0] if table else [])]
     if "date" not in header or "close" not in header:
-        first = text.splitlines()[0][:80]
+        first = text.splitlines()[0][:80] if text.splitlines() else ""
         raise DocumentError(f"not a daily-bars CSV (no Date and Close columns): {first!r}")
     date_at, close_at = header.index("date"), header.index("close")
     rows = ((row[date_at] if len(row) > date_at else "", row[close_at] if len(row) > close_at else "")
-            for row in reader if any(cell.strip() for cell in row))
+            for row in table[1:] if any(cell.strip() for cell in row))
     return _read_rows(rows)
 
 

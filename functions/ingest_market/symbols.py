@@ -1,4 +1,5 @@
-"""The symbols whose closes the system needs: every tracked entity's and every agent's benchmark."""
+"""The symbols whose closes the system needs: every tracked entity's and every agent's benchmark (disabled
+agents too: their decided proposals are still evaluated against it)."""
 
 from __future__ import annotations
 
@@ -16,5 +17,5 @@ class Symbols:
     def all(self) -> list[str]:
         # Excluded entities too: their earlier proposals are still evaluated.
         entity_symbols = {entity.symbol for entity in self.entities.all()}
-        benchmarks = {agent.benchmark for agent in self.agents.enabled()}
+        benchmarks = {agent.benchmark for agent in self.agents.all()}
         return sorted(entity_symbols | benchmarks)

@@ -30,6 +30,8 @@ KIND = "market-ingest"
 SECONDS_PER_WINDOW = 14.0
 """Time one window may take (its fetch is cut off after 10 s, then its writes): none starts with less left."""
 CHUNK_DAYS = 366
+LOGGED_ROWS = 50
+"""Skipped rows logged one by one per window; the rest are counted (a broken document has thousands)."""
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,10 @@ def _report(outcome: SymbolOutcome) -> None:
         logger.warning("no source had closes for the symbol", extra={**detail, "errors": outcome.errors})
         metrics.add_metric(name="MarketSymbolsFailed", unit=MetricUnit.Count, value=1)
         return
-    for row in outcome.skipped:
+    for row in outcome.skipped[:LOGGED_ROWS]:
         logger.info("row skipped", extra={**detail, "day": row.day, "reason": row.reason})
+    if len(outcome.skipped) > LOGGED_ROWS:
+        logger.info("more rows skipped", extra={**detail, "not_logged": len(outcome.skipped) - LOGGED_ROWS})
     if outcome.changed_at_source:
         logger.warning("the source now reports other closes for stored days (kept as stored)",
                        extra={**detail, "days": outcome.changed_at_source[:50]})

@@ -37,9 +37,11 @@ class AgentConfig(BaseModel):
 class AgentsTable:
     name: str
 
+    def all(self) -> list[AgentConfig]:
+        return [AgentConfig.model_validate(i) for i in dynamo.read_all("scan", TableName=self.name)]
+
     def enabled(self) -> list[AgentConfig]:
-        agents = [AgentConfig.model_validate(i) for i in dynamo.read_all("scan", TableName=self.name)]
-        return [agent for agent in agents if agent.enabled]
+        return [agent for agent in self.all() if agent.enabled]
 
     def get(self, agent_id: str) -> AgentConfig | None:
         response = client("dynamodb").get_item(TableName=self.name, Key=dynamo.to_item({"agent_id": agent_id}))

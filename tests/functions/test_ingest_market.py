@@ -20,6 +20,8 @@ import time_machine
 from conftest import FakeContext, handler_module
 from fn_events import ALICE, json_body, rest, scheduled
 from fn_pipeline import drain_queue, run_job
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli.local_run import MARKET_SAMPLE_DAYS, SAMPLES, seed_samples, serve_directory
 from functions.ingest_market.documents import DocumentError, parse_document
@@ -338,6 +340,27 @@ def test_a_template_placeholder_missing_from_the_secret_fails_that_source_with_i
         "AAPL", date(2026, 11, 2), date(2026, 11, 30), NOW, time.monotonic() + 20)
     assert outcome.failed and outcome.errors == [
         "example.invalid: the market source secret has no params.token for its URL"]
+
+
+@time_machine.travel(NOW, tick=True)
+def test_a_document_the_csv_reader_refuses_fails_its_symbol_only(tracked):
+    """A field over the csv module's limit (128 KiB) raised out of the parser and failed the whole piece."""
+    files = {"aapl.csv": "Date,Close\n2026-11-02," + "1" * 200_000 + "\n",
+             "tsla.csv": (SAMPLES / "market" / "tsla.us.csv").read_text()}
+    with serve_directory_of(files) as url:
+        piece = MarketWork(ingest_with(tracked, f"{url}/{{symbol_lower}}.csv")).piece(
+            {"symbols": ["AAPL", "TSLA"], "start": "2026-10-01", "end": "2026-11-30"}, time.monotonic() + 60)
+    assert piece.counts["symbols_failed"] == 1 and piece.counts["prices_written"] == SAMPLE_TRADING_DAYS
+
+
+@given(body=st.binary(max_size=2000) | st.text(max_size=2000).map(str.encode))
+@settings(max_examples=300, deadline=None)
+def test_any_document_parses_or_is_a_document_error(body):
+    try:
+        parse_document(b"Date,Close\n" + body)
+        parse_document(body)
+    except DocumentError:
+        pass
 
 
 @pytest.mark.parametrize("document", [
