@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import boto3
@@ -471,6 +472,49 @@ def test_a_long_backfill_resumes_a_symbol_at_the_year_it_had_reached(tracked, co
                              "prices_already_stored": 0, "prices_changed_at_source": 0, "rows_skipped": 0}
 
 
+@time_machine.travel(NOW, tick=True)
+@pytest.mark.parametrize("dies_after", [0, 1, 17, 41])
+def test_a_pull_killed_between_two_writes_is_finished_by_the_redelivery_with_each_close_once(
+    tracked, context, dies_after
+):
+    """The invocation dies (as on a timeout or a lost container) after `dies_after` of AAPL's 42 puts."""
+    from fn_events import sqs
+
+    from functions.shared.aws import client
+
+    response = backfill(context, {"start": MARKET_SAMPLE_DAYS[0], "end": MARKET_SAMPLE_DAYS[1], "symbols": ["AAPL"]})
+    job_id = json_body(response)["job_id"]
+    queue = boto3.client("sqs")
+    (message,) = queue.receive_message(QueueUrl=tracked["MARKET_QUEUE_URL"])["Messages"]
+    puts = {"n": 0}
+
+    def die(**_) -> None:
+        puts["n"] += 1
+        if puts["n"] > dies_after:
+            raise SystemExit("killed")
+
+    ddb = client("dynamodb")
+    ddb.meta.events.register("before-call.dynamodb.PutItem", die)
+    try:
+        with pytest.raises(SystemExit):
+            handler_module("ingest_market").handler(sqs([message["Body"]]), context)
+    finally:
+        ddb.meta.events.unregister("before-call.dynamodb.PutItem", die)
+    assert len(stored(tracked)) == dies_after
+    assert run_job_state(tracked, context, job_id)["state"] == "queued"
+
+    # SQS delivers the message again once its visibility timeout has passed
+    redelivered = handler_module("ingest_market").handler(sqs([message["Body"]]), context)
+
+    assert redelivered["batchItemFailures"] == []
+    items = stored(tracked)
+    assert len(items) == SAMPLE_TRADING_DAYS and len({i["ts"] for i in items}) == SAMPLE_TRADING_DAYS
+    job = run_job_state(tracked, context, job_id)
+    assert job["state"] == "succeeded"
+    assert job["result"]["prices_written"] == SAMPLE_TRADING_DAYS - dies_after
+    assert job["result"]["prices_already_stored"] == dies_after
+
+
 def drain_once(aws, context) -> None:
     """Deliver one batch of the market queue; failed messages become visible again at once."""
     from fn_events import sqs
@@ -602,3 +646,39 @@ def test_the_evaluation_names_the_missing_closes_per_proposal_until_they_arrive(
         pid = proposals[entity]["proposal_id"]
         proposal = json_body(orchestrator.handler(rest("GET", f"/proposals/{pid}", groups="viewer"), context))
         assert proposal["state"] == "evaluated" and "evaluation_pending" not in proposal
+
+
+# ---------------------------------------------------------------- the Timestream store
+
+
+def _timestream_rows(*rows: tuple[str, str]) -> dict:
+    """A Timestream query answer, as the service shapes it (time with nanoseconds, values as strings)."""
+    return {"QueryId": "q", "ColumnInfo": [{"Name": "time"}, {"Name": "close"}],
+            "Rows": [{"Data": [{"ScalarValue": t}, {"ScalarValue": v}]} for t, v in rows]}
+
+
+def test_the_timestream_store_writes_only_the_days_it_does_not_hold(aws):
+    import requests
+
+    from functions.shared.market import Close, TimestreamMarketStore
+
+    write = boto3.client("timestream-write")
+    write.create_database(DatabaseName="market")
+    write.create_table(DatabaseName="market", TableName="prices")
+    # moto keeps no time series: the answer to the store's query is the one Timestream would give
+    requests.post("http://motoapi.amazonaws.com/moto-api/static/timestream/query-results", json={
+        "region": "eu-central-1",
+        "results": {None: [_timestream_rows(("2026-11-16 21:00:00.000000000", "228.6"))] * 2},
+    }, timeout=5)
+    store = TimestreamMarketStore("market", "prices")
+
+    result = store.write("AAPL", [Close(date(2026, 11, 16), Decimal("228.60"), "x"),
+                                  Close(date(2026, 11, 17), Decimal("229.1"), "x")])
+
+    assert (result.written, result.already_stored, result.changed_at_source) == (1, 1, [])
+    from moto.timestreamwrite.models import timestreamwrite_backends
+
+    (record,) = timestreamwrite_backends["123456789012"]["eu-central-1"].databases["market"].tables["prices"].records
+    assert record["Dimensions"] == [{"Name": "symbol", "Value": "AAPL"}] and record["MeasureValue"] == "229.1"
+    assert record["Time"] == str(int(datetime(2026, 11, 17, 21, tzinfo=UTC).timestamp() * 1000))
+    assert store.latest_day("AAPL") == date(2026, 11, 16)
