@@ -71,7 +71,7 @@ def _operation(route: Route, invoke_arn: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": _operation_id(route),
         "summary": route.summary,
-        "responses": {"200": {"description": "Success"}},
+        "responses": _JOB_RESPONSES if route.job else {"200": {"description": "Success"}},
         # Every method is authenticated and metered, except the liveness probe.
         "security": [] if route.access is Access.PUBLIC else [{COGNITO: [], API_KEY: []}],
         "x-amazon-apigateway-integration": {
@@ -86,6 +86,12 @@ def _operation(route: Route, invoke_arn: str) -> dict[str, Any]:
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": {"$ref": f"#/components/schemas/{JSON_OBJECT}"}}}}
     return operation
+
+
+_JOB_RESPONSES = {"202": {
+    "description": "Accepted: the job's state and result are read at the Location (GET /jobs/{job_id})",
+    "headers": {"Location": {"schema": {"type": "string"}, "description": "/jobs/{job_id}"}},
+}}
 
 
 def _operation_id(route: Route) -> str:

@@ -32,6 +32,8 @@ class Route:
     access: Access = Access.USER
     body: bool = False
     """Requires a JSON object body (validated by API Gateway before the function runs)."""
+    job: bool = False
+    """Starts a job (`functions/shared/jobs.py`): answers 202 with a Location to read it at."""
 
     @property
     def path_parameters(self) -> tuple[str, ...]:
@@ -54,10 +56,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/decision", fn.ORCHESTRATOR.name, "Approve or reject a proposal", body=True),
     Route("GET", "/proposals/{proposal_id}", fn.ORCHESTRATOR.name, "One proposal"),
     Route("POST", "/gdpr/erase", fn.ORCHESTRATOR.name, "Start erasing a source author's or a user's data (202, job)",
-          body=True),
-    Route("POST", "/evaluate", fn.EVALUATION.name, "Start evaluating decided proposals (202, job)"),
+          body=True, job=True),
+    Route("POST", "/evaluate", fn.EVALUATION.name, "Start evaluating decided proposals (202, job)", job=True),
     Route("POST", "/market/backfill", fn.INGEST_MARKET.name,
-          "Start ingesting daily closes for a date range (202, job)", body=True),
+          "Start ingesting daily closes for a date range (202, job)", body=True, job=True),
     Route("GET", "/jobs/{job_id}", fn.ORCHESTRATOR.name, "State and result of a job"),
     Route("GET", "/dashboard/summary", fn.EVALUATION.name, "Dashboard summary"),
 )

@@ -50,3 +50,13 @@ def test_the_market_backfill_route_is_an_authenticated_post_with_a_body() -> Non
     assert operation["operationId"] == "postMarketBackfill"
     assert operation["x-amazon-apigateway-integration"]["uri"] == "arn:invoke:ingest-market"
     assert operation["requestBody"]["required"] is True and operation["security"]
+
+
+def test_routes_that_start_a_job_document_202_with_the_location_to_read_it() -> None:
+    doc = build(("https://a.example",))
+    jobs = {(r.method.lower(), r.path) for r in ROUTES if r.job}
+    assert jobs == {("post", "/gdpr/erase"), ("post", "/evaluate"), ("post", "/market/backfill")}
+    for method, path in jobs:
+        responses = doc["paths"][path][method]["responses"]
+        assert set(responses) == {"202"} and "Location" in responses["202"]["headers"]
+    assert doc["paths"]["/metrics"]["get"]["responses"] == {"200": {"description": "Success"}}
