@@ -336,6 +336,28 @@ def test_the_api_key_from_the_secret_never_shows_in_errors_or_logs(tracked, caps
     assert key not in output.out + output.err + caplog.text
 
 
+@time_machine.travel(NOW, tick=True)
+def test_a_source_secret_without_a_value_fails_the_job_piece_loudly(tracked, context):
+    """Not a bad symbol but a bad deployment: the piece fails, the queue redelivers and then dead-letters."""
+    from fn_events import sqs
+
+    from functions.shared import secrets
+
+    ssm = boto3.client("secretsmanager")
+    ssm.delete_secret(SecretId=tracked["MARKET_SECRET_ARN"], ForceDeleteWithoutRecovery=True)
+    ssm.create_secret(Name=tracked["MARKET_SECRET_ARN"])  # the container only, as Terraform leaves it
+    secrets._CACHE.clear()
+    job_id = json_body(backfill(context, {"start": "2026-11-02", "end": "2026-11-30"}))["job_id"]
+    (message,) = boto3.client("sqs").receive_message(QueueUrl=tracked["MARKET_QUEUE_URL"])["Messages"]
+
+    response = handler_module("ingest_market").handler(sqs([message["Body"]]), context)
+
+    assert len(response["batchItemFailures"]) == 1
+    job = run_job_state(tracked, context, job_id)
+    assert job["state"] == "queued" and "ResourceNotFoundException" in job["error"]
+    assert stored(tracked) == []
+
+
 def test_a_template_placeholder_missing_from_the_secret_fails_that_source_with_its_name(tracked):
     outcome = ingest_with(tracked, "https://example.invalid/q?s={symbol}&token={token}").ingest(
         "AAPL", date(2026, 11, 2), date(2026, 11, 30), NOW, time.monotonic() + 20)
