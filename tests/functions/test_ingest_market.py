@@ -130,6 +130,18 @@ def test_an_overlapping_window_writes_only_the_days_not_stored_yet(tracked, cont
 
 
 @time_machine.travel(NOW, tick=True)
+def test_a_close_the_source_revises_later_is_counted_and_kept_as_first_stored(tracked, context):
+    backfilled(tracked, context, "2026-11-16", "2026-11-16", symbols=["AAPL"])
+    revised = "Date,Open,High,Low,Close,Volume\r\n2026-11-16,1,1,1,114.3,1\r\n2026-11-17,1,1,1,114.4,1\r\n"
+    with serve_directory_of({"aapl.csv": revised}) as url:
+        outcome = ingest_with(tracked, f"{url}/{{symbol_lower}}.csv").ingest(
+            "AAPL", date(2026, 11, 16), date(2026, 11, 17), NOW, time.monotonic() + 20)
+
+    assert (outcome.written, outcome.already_stored, outcome.changed_at_source) == (1, 1, ["2026-11-16"])
+    assert [(i["day"], i["close"]) for i in stored(tracked)] == [("2026-11-16", 228.6), ("2026-11-17", 114.4)]
+
+
+@time_machine.travel(NOW, tick=True)
 def test_the_scheduled_pull_goes_on_from_each_symbols_newest_close_and_then_has_nothing_to_do(
     tracked, context, capsys
 ):
