@@ -1,8 +1,8 @@
 """Ingesting the daily closes of one symbol for a window of days, from the first source that has them.
 
 Windows: a backfill names its days; the scheduled pull takes, per symbol, the days after its newest
-stored close up to the last final close (at most `CATCH_UP_DAYS` back; older gaps need a backfill), or
-the last `INITIAL_DAYS` for a symbol without any close. Sources are tried in order until one answers
+stored close up to the last final close (at most `LOOKBACK_DAYS` back; older gaps need a backfill), or
+the last `LOOKBACK_DAYS` for a symbol without any close. Sources are tried in order until one answers
 with bars; a symbol whose sources all fail is reported with their reasons and does not stop the others.
 """
 
@@ -13,8 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from aws_lambda_powertools import Logger
-
 from functions.ingest_market.documents import DocumentError, Parsed, Skipped, parse_document
 from functions.ingest_market.sources import Source, SourceError, source_params
 from functions.shared.ingestion.fetch import DEADLINE_SECONDS, FetchError, fetch
@@ -22,12 +20,9 @@ from functions.shared.market import Close, MarketStore
 from functions.shared.secrets import source_headers
 from functions.shared.trading_days import FINAL_AFTER, close_instant, exchange_date, is_trading_day, last_final_day
 
-logger = Logger()
-
-INITIAL_DAYS = 140
-"""Calendar days (about 96 trading days) fetched for a symbol that has no close yet."""
-CATCH_UP_DAYS = 140
-"""How far back a scheduled pull reaches for a symbol that fell behind."""
+LOOKBACK_DAYS = 140
+"""Calendar days (about 96 trading days) a scheduled pull reaches back: all of them for a symbol without a
+close, the missing ones for a symbol that fell behind."""
 
 
 @dataclass
@@ -66,11 +61,10 @@ class SymbolOutcome:
 def recent_window(latest: date | None, now: datetime) -> tuple[date, date] | None:
     """The days a scheduled pull asks for; None when the symbol is up to date."""
     end = last_final_day(now)
-    if latest is None:
-        return end - timedelta(days=INITIAL_DAYS), end
-    if latest >= end:
+    if latest is not None and latest >= end:
         return None
-    return max(latest + timedelta(days=1), end - timedelta(days=CATCH_UP_DAYS)), end
+    start = end - timedelta(days=LOOKBACK_DAYS)
+    return (start if latest is None else max(latest + timedelta(days=1), start)), end
 
 
 def screen(

@@ -13,7 +13,7 @@ from functions.shared.agents import AgentConfig, AgentsTable
 from functions.shared.clock import iso, utc_now
 from functions.shared.entities import EntitiesTable, TrackedEntity
 from functions.shared.errors import NotFound
-from functions.shared.proposals import ProposalsTable, creator_mark
+from functions.shared.proposals import UNPRICED_FIELD, ProposalsTable, creator_mark
 from functions.shared.signals import SignalsTable
 from functions.shared.states import ProposalState
 
@@ -118,7 +118,7 @@ PUBLIC_FIELDS = (
     "decided_at",
     "comment",
     "history",
-    "evaluation_pending",
+    UNPRICED_FIELD,
 )
 
 

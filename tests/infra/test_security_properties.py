@@ -11,6 +11,7 @@ from modules.catalog.buckets import BUCKETS
 from modules.catalog.tables import CORE_TABLES, MARKET_DATA
 from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
 from modules.stacks.data import ACCESS_LOGS
+from tests.support.iam import as_list
 from tests.support.synthesized import all_stacks, resources, stack_json
 
 # Actions that AWS accepts only with Resource "*".
@@ -38,10 +39,6 @@ def iam_statements(stack: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             for statement in json.loads(policy["policy"])["Statement"]:
                 found.append((f"{rtype}.{address}", statement))
     return found
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 @pytest.fixture(scope="module")

@@ -59,10 +59,10 @@ def function_grants(stacks: dict[str, dict[str, Any]], compute_stack: str,
         if refs.resolve(policy.stack, policy.role) != role:
             continue
         for statement in policy.document["Statement"]:
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            actions = as_list(statement["Action"])
             if any(a.startswith("kms:") for a in actions):
                 continue
-            targets = {UNSCOPED} if UNSCOPED in strings_of(statement["Resource"]) else {
+            targets = {UNSCOPED} if UNSCOPED in as_list(statement["Resource"]) else {
                 _label(stacks, address.stack, address.resource)
                 for address in refs.resolve(policy.stack, statement["Resource"])}
             for action in actions:
@@ -70,7 +70,8 @@ def function_grants(stacks: dict[str, dict[str, Any]], compute_stack: str,
     return found
 
 
-def strings_of(value: Any) -> list[str]:
+def as_list(value: Any) -> list[Any]:
+    """An IAM element that may be one value or a list, as a list."""
     return value if isinstance(value, list) else [value]
 
 
