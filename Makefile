@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run synth test lint bench clean providers dynalite
+.PHONY: setup run synth test lint bench clean providers dynalite standin-provider
 # An atomic DynamoDB emulator for the race tests (tests/support/dynalite.py), installed with npm.
 DYNALITE_VERSION := 4.0.0
 DYNALITE := build/dynalite/node_modules/dynalite/package.json
@@ -34,6 +34,16 @@ synth: $(STAMP)
 providers: $(STAMP)
 	$(BIN)/aiinv providers
 
+# A test stand-in for the pinned AWS provider where the registry is unreachable (cli/provider_standin.py): by
+# default the archive beside the clone, when there is one. Unpacked once per machine into a mirror of its own
+# (~/.cache/aiinv/standin-providers/<version>), which pytest gets as AIINV_PROVIDER_MIRROR unless that is set.
+AIINV_PROVIDER_STANDIN_ARCHIVE ?= $(abspath $(wildcard ../shared/providers/terraform-provider-aws_6.47.1-dev_linux_amd64.xz))
+unexport AIINV_PROVIDER_STANDIN_ARCHIVE
+STANDIN := AIINV_PROVIDER_STANDIN_ARCHIVE='$(AIINV_PROVIDER_STANDIN_ARCHIVE)' $(BIN)/python -m cli.provider_standin
+
+standin-provider: $(STAMP)
+	$(STANDIN)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
@@ -45,6 +55,8 @@ dynalite: $(DYNALITE)
 
 test: $(STAMP) $(DYNALITE)
 	$(BIN)/ruff check .
+	mirror="$$($(STANDIN) --print-mirror)" && \
+	if [ -n "$$mirror" ] && [ -z "$${AIINV_PROVIDER_MIRROR:-}" ]; then export AIINV_PROVIDER_MIRROR="$$mirror"; fi && \
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)

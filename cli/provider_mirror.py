@@ -10,6 +10,9 @@ Precedence, first match wins:
 2. `AIINV_PROVIDER_MIRROR`: that mirror, for hashicorp/aws only;
 3. the default cache directory, when it holds the pinned version;
 4. otherwise Terraform's default: the registry.
+
+A mirror may hold a test stand-in (`cli/provider_standin.py`): another build under the pinned version's name.
+`source()` names it then, so no report passes it off as the pinned release.
 """
 
 from __future__ import annotations
@@ -19,8 +22,12 @@ import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cli import layout
+
+if TYPE_CHECKING:
+    from cli.provider_standin import StandIn
 
 MIRROR_ENV = "AIINV_PROVIDER_MIRROR"
 CLI_CONFIG_ENV = "TF_CLI_CONFIG_FILE"
@@ -80,6 +87,7 @@ class Source:
     kind: str  # "user config", "mirror" or "registry"
     detail: str
     mirror: Path | None = None
+    standin: StandIn | None = None  # the mirror holds a test build under the pinned version's name
 
 
 def source(pin: ProviderPin = AWS) -> Source:
@@ -89,12 +97,25 @@ def source(pin: ProviderPin = AWS) -> Source:
         return Source("user config", f"{CLI_CONFIG_ENV}={user} decides (aiinv adds no mirror)")
     if os.environ.get(MIRROR_ENV):
         mirror = mirror_dir()
-        state = "holds it" if holds(mirror, pin) else f"does not hold {pin.short}"
-        return Source("mirror", f"{MIRROR_ENV}={mirror} ({state})", mirror)
+        if not holds(mirror, pin):
+            return Source("mirror", f"{MIRROR_ENV}={mirror} (does not hold {pin.short})", mirror)
+        if standin := _standin(mirror, pin):
+            return Source("mirror", f"{standin.detail} in {MIRROR_ENV}={mirror}", mirror, standin)
+        return Source("mirror", f"{MIRROR_ENV}={mirror} (holds it)", mirror)
     mirror = default_mirror()
     if holds(mirror, pin):
+        if standin := _standin(mirror, pin):
+            return Source("mirror", f"{standin.detail} in {mirror}", mirror, standin)
         return Source("mirror", f"{mirror}", mirror)
     return Source("registry", f"{pin.hostname} (no mirror holds {pin.short})")
+
+
+def _standin(mirror: Path, pin: ProviderPin) -> StandIn | None:
+    """The test build standing in for `pin` in `mirror`, per the mirror's marker."""
+    from cli.provider_standin import standin_of  # it imports this module
+
+    standin = standin_of(mirror)
+    return standin if standin is not None and standin.stands_in_for == pin else None
 
 
 def cli_config_text(mirror: Path, plugin_cache: Path, pin: ProviderPin = AWS) -> str:

@@ -33,7 +33,7 @@ ENV_PREFIXES = ("AIINV_", "CDK_", "CDKTF_")
 # Variables that choose how Terraform runs or where output goes; they cannot change the synthesized JSON.
 ENV_IGNORED = frozenset({
     "AIINV_TERRAFORM", "AIINV_PLUGIN_CACHE", "AIINV_OUT_ROOT", "AIINV_PROVIDER_MIRROR",
-    "AIINV_TEST_SYNTH_DIR",
+    "AIINV_TEST_SYNTH_DIR", "AIINV_PROVIDER_STANDIN_ARCHIVE", "AIINV_PROVIDER_STANDIN_MIRROR",
 })
 _SKIPPED_DIRS = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", ".mypy_cache"})
 
