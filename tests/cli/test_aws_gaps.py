@@ -1,0 +1,140 @@
+"""Each gap of the emulator that `tests/support/aws_gaps.py` closes, shown the way the AWS provider meets it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.support import aws_gaps
+
+ACCOUNT = "123456789012"
+REGION = "eu-central-1"
+
+
+@pytest.fixture(autouse=True)
+def _emulated() -> Iterator[None]:
+    aws_gaps.install()
+    with mock_aws():
+        yield
+
+
+def client(service: str, region: str = REGION):
+    return boto3.client(service, region_name=region)
+
+
+def test_every_gap_names_its_resource_call_and_reason() -> None:
+    for gap in aws_gaps.GAPS:
+        assert gap.resource_type and gap.call and len(gap.reason) > 20, gap
+    assert all(reason for reason in aws_gaps.KNOWN_FAILURES.values())
+
+
+def test_client_env_sends_prefixed_s3_control_hosts_through_the_emulator() -> None:
+    env = aws_gaps.client_env("http://127.0.0.1:5000")
+    assert env["AWS_ENDPOINT_URL"] == env["HTTP_PROXY"] == "http://127.0.0.1:5000"
+    assert env["NO_PROXY"] == ""  # nothing else is excepted: loopback requests never use a proxy in Go
+
+
+def test_identity_pool_roles_are_set_and_read_back() -> None:
+    identity = client("cognito-identity")
+    pool = identity.create_identity_pool(IdentityPoolName="pool", AllowUnauthenticatedIdentities=False)
+    role = f"arn:aws:iam::{ACCOUNT}:role/authenticated"
+    mapping = {"cognito-idp.eu-central-1.amazonaws.com/eu-central-1_x:client": {
+        "Type": "Token", "AmbiguousRoleResolution": "Deny"}}
+    identity.set_identity_pool_roles(IdentityPoolId=pool["IdentityPoolId"], Roles={"authenticated": role},
+                                     RoleMappings=mapping)
+    read = identity.get_identity_pool_roles(IdentityPoolId=pool["IdentityPoolId"])
+    assert read["Roles"] == {"authenticated": role} and read["RoleMappings"] == mapping
+    with pytest.raises(identity.exceptions.ResourceNotFoundException):
+        identity.get_identity_pool_roles(IdentityPoolId="eu-central-1:00000000-0000-0000-0000-000000000000")
+
+
+def test_bucket_logging_to_a_target_whose_policy_also_has_a_principal_star_statement() -> None:
+    s3 = client("s3")
+    for name in ("access-logs-bucket", "data"):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_policy(Bucket="access-logs-bucket", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": ["arn:aws:s3:::access-logs-bucket", "arn:aws:s3:::access-logs-bucket/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "Delivery", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": "arn:aws:s3:::access-logs-bucket/*"},
+    ]}))
+    s3.put_bucket_logging(Bucket="data", BucketLoggingStatus={
+        "LoggingEnabled": {"TargetBucket": "access-logs-bucket", "TargetPrefix": "data/"}})
+    assert s3.get_bucket_logging(Bucket="data")["LoggingEnabled"]["TargetBucket"] == "access-logs-bucket"
+
+
+def test_a_target_without_a_delivery_grant_is_still_refused() -> None:
+    s3 = client("s3")
+    for name in ("access-logs-bucket", "data"):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_policy(Bucket="access-logs-bucket", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::access-logs-bucket/*"}]}))
+    with pytest.raises(s3.exceptions.ClientError, match="InvalidTargetBucketForLogging"):
+        s3.put_bucket_logging(Bucket="data", BucketLoggingStatus={
+            "LoggingEnabled": {"TargetBucket": "access-logs-bucket", "TargetPrefix": "data/"}})
+
+
+def test_a_queue_keeps_its_policy_when_its_redrive_allow_policy_is_set_and_returns_both() -> None:
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+    allow = json.dumps({"redrivePermission": "denyAll"})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": allow})
+    every = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert json.loads(every["Policy"]) == json.loads(policy) and every["RedriveAllowPolicy"] == allow
+    named = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedriveAllowPolicy"])["Attributes"]
+    assert named == {"RedriveAllowPolicy": allow}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})  # removing the policy still works
+    assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+
+def test_an_openapi_body_with_a_mock_preflight_is_imported() -> None:
+    apigw = client("apigateway")
+    api = apigw.create_rest_api(name="api")
+    body = {"openapi": "3.0.1", "info": {"title": "api", "version": "1"}, "paths": {"/health": {
+        "get": {"responses": {"200": {"description": "ok"}}, "x-amazon-apigateway-integration": {
+            "type": "aws_proxy", "httpMethod": "POST",
+            "uri": f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+                   f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f/invocations"}},
+        "options": {"responses": {"200": {"description": "preflight"}}, "x-amazon-apigateway-integration": {
+            "type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "responses": {"default": {"statusCode": "200"}}}},
+    }}}
+    apigw.put_rest_api(restApiId=api["id"], mode="overwrite", body=json.dumps(body).encode())
+    resources = apigw.get_resources(restApiId=api["id"])["items"]
+    health = next(r for r in resources if r["path"] == "/health")
+    assert set(health["resourceMethods"]) == {"GET", "OPTIONS"}
+    mock = apigw.get_integration(restApiId=api["id"], resourceId=health["id"], httpMethod="OPTIONS")
+    assert mock["type"].lower() == "mock"
+
+
+def test_budget_notification_subscribers_and_tags_are_read_back() -> None:
+    budgets = client("budgets", "us-east-1")
+    notification = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0,
+                    "ThresholdType": "PERCENTAGE"}
+    subscriber = {"SubscriptionType": "SNS", "Address": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"}
+    budgets.create_budget(
+        AccountId=ACCOUNT, ResourceTags=[{"Key": "environment", "Value": "dev"}],
+        Budget={"BudgetName": "monthly", "BudgetLimit": {"Amount": "100", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+                "BudgetType": "COST"},
+        NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": [subscriber]}])
+    read = budgets.describe_subscribers_for_notification(AccountId=ACCOUNT, BudgetName="monthly",
+                                                         Notification={**notification, "Threshold": 80})
+    assert read["Subscribers"] == [subscriber]
+    arn = f"arn:aws:budgets::{ACCOUNT}:budget/monthly"
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [{"Key": "environment", "Value": "dev"}]
+    budgets.tag_resource(ResourceARN=arn, ResourceTags=[{"Key": "stack", "Value": "observability"}])
+    budgets.untag_resource(ResourceARN=arn, ResourceTagKeys=["environment"])
+    kept = budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"]
+    assert kept == [{"Key": "stack", "Value": "observability"}]
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.describe_subscribers_for_notification(AccountId=ACCOUNT, BudgetName="monthly",
+                                                      Notification={**notification, "Threshold": 90})
