@@ -54,7 +54,7 @@ class SecureBucketProps:
     key: CustomerKey | None
     """Customer key for SSE-KMS. None only for the access-log bucket: S3 server access log delivery
     supports SSE-S3 destinations only."""
-    access_log_bucket: S3Bucket | None = None
+    access_log_bucket: SecureBucket | None = None
     """Where server access logs go. None only for the access-log bucket itself."""
     intelligent_tiering_after_days: int = 0
     """Current versions move to Intelligent-Tiering after this many days."""
@@ -111,12 +111,15 @@ class SecureBucket(Construct):
             S3BucketServerSideEncryptionConfigurationA(self, "Encryption", bucket=bucket_id,
                                                        rule=[self._encryption_rule()]),
             S3BucketLifecycleConfiguration(self, "Lifecycle", bucket=bucket_id, rule=self._lifecycle_rules()),
-            S3BucketPolicy(self, "Policy", bucket=bucket_id, policy=self._policy()),
         ]
+        self.policy = S3BucketPolicy(self, "Policy", bucket=bucket_id, policy=self._policy())
+        children.append(self.policy)
         if props.access_log_bucket is not None:
             children.append(S3BucketLoggingA(self, "Logging", bucket=bucket_id,
-                                             target_bucket=props.access_log_bucket.id,
-                                             target_prefix=f"{props.bucket_name}/"))
+                                             target_bucket=props.access_log_bucket.resource.id,
+                                             target_prefix=f"{props.bucket_name}/",
+                                             # S3 checks that the target's policy admits log delivery.
+                                             depends_on=[props.access_log_bucket.policy]))
         if props.retain:
             for resource in (self.resource, *children):
                 retain_on_destroy(resource)

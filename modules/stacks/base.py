@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from cdktf import S3Backend, TerraformStack
+from cdktf import DataTerraformRemoteStateS3, S3Backend, TerraformRemoteState, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from modules.config import EnvironmentConfig, Naming
 from modules.config.naming import COST_ALLOCATION_TAG
+
+
+class StateBackend(S3Backend):
+    """The S3 backend with its DynamoDB lock table; the remote-state reads of other stacks go without the table.
+
+    A stack that reads another's outputs only reads its state and takes no lock; naming the table there is
+    deprecated in Terraform's S3 backend and warns on every plan.
+    """
+
+    def __init__(self, scope: Construct, *, bucket: str, key: str, region: str, lock_table: str) -> None:
+        super().__init__(scope, bucket=bucket, key=key, region=region, dynamodb_table=lock_table, encrypt=True)
+        self._read_config = {"bucket": bucket, "key": key, "region": region, "encrypt": True}
+
+    def get_remote_state_data_source(self, scope: Construct, name: str, _from_stack: str) -> TerraformRemoteState:
+        return DataTerraformRemoteStateS3(scope, name, workspace="${terraform.workspace}", **self._read_config)
 
 
 class BaseStack(TerraformStack):
@@ -26,13 +41,12 @@ class BaseStack(TerraformStack):
             allowed_account_ids=[config.account_id],
             default_tags=[AwsProviderDefaultTags(tags=self.default_tags)],
         )
-        S3Backend(
+        StateBackend(
             self,
             bucket=self.naming.state_bucket(),
             key=self.naming.state_key(self.kind),
             region=config.region,
-            dynamodb_table=self.naming.state_lock_table(),
-            encrypt=True,
+            lock_table=self.naming.state_lock_table(),
         )
 
     @property

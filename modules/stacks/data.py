@@ -38,7 +38,7 @@ class DataStack(BaseStack):
         self.access_logs = self._access_log_bucket()
         self.buckets: dict[str, SecureBucket] = {
             spec.name: SecureBucket(self, f"Bucket-{spec.name}", SecureBucketProps(
-                bucket_name=n.bucket(spec.name), key=key, access_log_bucket=self.access_logs.resource,
+                bucket_name=n.bucket(spec.name), key=key, access_log_bucket=self.access_logs,
             ))
             for spec in bk.BUCKETS
         }
