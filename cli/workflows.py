@@ -61,7 +61,24 @@ def apply(session: Session, *, plan_dir: Path | None, auto_approve: bool) -> Exi
     code = aggregate(o.status for o in outcomes.values())
     if code is ExitCode.BLOCKED:
         session.console.info("some stacks were blocked by unapplied upstream changes: run `aiinv plan` again")
+    show_entry_points(session, [n for n, o in outcomes.items() if o.status in (Status.APPLIED, Status.NO_CHANGES)])
     return code
+
+
+def show_entry_points(session: Session, names: list[str]) -> None:
+    """The outputs the stacks mark as entry points (URLs, sign-in, dashboard), read back from state."""
+    from modules.catalog import entry_points
+
+    lines = []
+    for name in names:
+        marked = {key: label for key, out in session.stacks[name].config().get("output", {}).items()
+                  if (label := entry_points.label_of(out.get("description")))}
+        if not marked:
+            continue
+        values = stackops.outputs(session.ctx, name)
+        lines += [f"  {label}: {values[key]['value']}" for key, label in marked.items() if key in values]
+    if lines:
+        session.console.info("\n".join(["entry points:", *lines]))
 
 
 def checked_bundle(session: Session, plan_dir: Path) -> dict:

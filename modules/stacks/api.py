@@ -14,6 +14,7 @@ from typing import Protocol
 from cdktf import TerraformOutput
 from constructs import Construct
 
+from modules.catalog import entry_points
 from modules.catalog import routes as rt
 from modules.config import EnvironmentConfig
 from modules.constructs.function_ref import FunctionRef
@@ -63,12 +64,14 @@ class ApiStack(BaseStack):
 
         TerraformOutput(self, "rest_api_id", value=self.rest.api.id)
         TerraformOutput(self, "rest_api_name", value=self.rest.api.name)
-        TerraformOutput(self, "rest_api_url", value=self.rest.stage.invoke_url)
+        TerraformOutput(self, "rest_api_url", value=self.rest.stage.invoke_url,
+                        description=entry_points.describe("REST API"))
         TerraformOutput(self, "rest_api_stage", value=self.rest.stage.stage_name)
         TerraformOutput(self, "api_key_id", value=self.rest.api_key.id,
                         description="Value: aws apigateway get-api-key --include-value --api-key <id>")
         TerraformOutput(self, "websocket_api_id", value=self.websocket.api.id)
-        TerraformOutput(self, "websocket_url", value=self.websocket.url)
+        TerraformOutput(self, "websocket_url", value=self.websocket.url,
+                        description=entry_points.describe("WebSocket API (dashboard stream)"))
         TerraformOutput(self, "websocket_management_endpoint", value=self.websocket.management_endpoint)
 
     @property

@@ -38,6 +38,7 @@ from cdktf_cdktf_provider_aws.cognito_user_pool_domain import CognitoUserPoolDom
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import Construct
 
+from modules.catalog import entry_points
 from modules.config import EnvironmentConfig, MfaMode
 from modules.constructs.retention import retain_on_destroy
 from modules.stacks.base import BaseStack
@@ -133,10 +134,14 @@ class AuthStack(BaseStack):
             for kept in (self.user_pool, *self.groups.values()):
                 retain_on_destroy(kept)
 
-        TerraformOutput(self, "user_pool_id", value=self.user_pool.id)
-        TerraformOutput(self, "user_pool_client_id", value=self.client.id)
+        TerraformOutput(self, "user_pool_id", value=self.user_pool.id,
+                        description=entry_points.describe("Cognito user pool"))
+        TerraformOutput(self, "user_pool_client_id", value=self.client.id,
+                        description=entry_points.describe("app client"))
         TerraformOutput(self, "identity_pool_id", value=self.identity_pool.id)
         TerraformOutput(self, "hosted_ui_domain", value=self.domain.domain)
+        TerraformOutput(self, "hosted_ui_url", value=entry_points.hosted_ui_url(self.domain.domain, config.region),
+                        description=entry_points.describe("hosted sign-in UI"))
 
     def _identity_role(self, name: str) -> IamRole:
         """Role for authenticated identities of this pool only; permissions are granted where needed."""

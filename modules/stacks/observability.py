@@ -15,6 +15,7 @@ from typing import Protocol
 from cdktf import TerraformOutput
 from constructs import Construct
 
+from modules.catalog import entry_points
 from modules.catalog.metrics import PublishedMetric
 from modules.config import EnvironmentConfig
 from modules.config.naming import COST_ALLOCATION_TAG
@@ -112,3 +113,6 @@ class ObservabilityStack(BaseStack):
 
         TerraformOutput(self, "alert_topic_arn", value=self.topic.arn)
         TerraformOutput(self, "dashboard_name", value=self.dashboard.resource.dashboard_name)
+        TerraformOutput(self, "dashboard_url", description=entry_points.describe("CloudWatch dashboard"),
+                        value=entry_points.console_dashboard_url(config.region,
+                                                                  self.dashboard.resource.dashboard_name))
