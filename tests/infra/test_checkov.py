@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
-REGISTER = Path(__file__).resolve().parents[2] / "checkov-suppressions.yaml"
-
-
-def load_register() -> list[dict[str, Any]]:
-    entries = yaml.safe_load(REGISTER.read_text())
-    for entry in entries:
-        assert entry.get("reason", "").strip(), f"suppression {entry['check']} has no reason"
-    return entries
+from cli.policy_check import Finding, covered, load_register
 
 
 @pytest.fixture(scope="module")
-def findings(synth_root: Path) -> list[dict[str, str]]:
+def findings(synth_root: Path) -> list[Finding]:
     """Failed checks across all environments, from one checkov run over the synthesized tree."""
     checkov = Path(sys.executable).with_name("checkov")
     result = subprocess.run(
@@ -36,22 +26,15 @@ def findings(synth_root: Path) -> list[dict[str, str]]:
     reports = reports if isinstance(reports, list) else [reports]
     assert all(r["summary"]["parsing_errors"] == 0 for r in reports), result.stdout[-2000:]
     assert sum(r["summary"]["passed"] for r in reports) > 0, "checkov checked nothing"
-    return [
-        {"check": f["check_id"], "resource": f["resource"], "file": f["file_path"]}
-        for r in reports for f in r["results"]["failed_checks"]
-    ]
-
-
-def covered(finding: dict[str, str], entry: dict[str, Any]) -> bool:
-    return finding["check"] == entry["check"] and any(
-        fnmatch.fnmatchcase(finding["resource"], pattern) for pattern in entry["resources"])
+    return [Finding(f["check_id"], f["resource"], f["file_path"])
+            for r in reports for f in r["results"]["failed_checks"]]
 
 
 def test_every_finding_is_in_the_suppression_register(findings) -> None:
     register = load_register()
     unexplained = [f for f in findings if not any(covered(f, e) for e in register)]
     assert not unexplained, "checkov findings without a registered reason:\n" + "\n".join(
-        f"{f['check']} {f['resource']} ({f['file']})" for f in unexplained)
+        f"{f.check} {f.resource} ({f.file})" for f in unexplained)
 
 
 def test_every_register_entry_still_matches_a_finding(findings) -> None:
