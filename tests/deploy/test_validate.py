@@ -1,0 +1,266 @@
+"""`terraform validate` with the real AWS provider over every synthesized stack of every environment.
+
+The provider comes from the filesystem mirror in `AIINV_PROVIDER_MIRROR` (`make test` sets it when the test
+stand-in is installed); without a mirror that holds the pinned version the test skips and says why. Each stack's
+`cdk.tf.json` is copied from the session's synthesis into a directory of its own, so nothing is written into the
+shared synthesis, and the plugin cache is a temporary directory, never the user's.
+
+Every stack must be valid, and every warning must be one of ALLOWED_WARNINGS, each with the reason our
+configuration cannot avoid it. A manual run:
+
+    AIINV_PROVIDER_MIRROR=~/.cache/aiinv/standin-providers/6.47.1-dev \
+        .venv/bin/pytest tests/deploy/test_validate.py -n 0 -s
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli import layout, provider_mirror
+from cli.errors import ToolError
+from cli.tfbin import describe, terraform_command
+from modules.config import ENVIRONMENT_NAMES
+from tests.support.synthesized import synthesized
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real-provider-validate")]
+
+WORKERS = 4  # Terraform processes at a time; each validate starts its own provider process
+TIMEOUT = 900  # seconds for one Terraform call
+
+
+@dataclass(frozen=True)
+class AllowedWarning:
+    """A warning `terraform validate` may give: its summary, a pattern its detail matches, where it is."""
+
+    summary: str
+    detail: re.Pattern[str]
+    where: str  # the block type and attribute it is reported on (see `_location`)
+    reason: str  # what it is and why our configuration cannot avoid it
+
+    def allows(self, warning: Diagnostic) -> bool:
+        return (warning.summary == self.summary and self.detail.search(warning.detail) is not None
+                and warning.where == self.where)
+
+
+ALLOWED_WARNINGS: tuple[AllowedWarning, ...] = (
+    AllowedWarning(
+        summary="Argument is deprecated",
+        detail=re.compile(r"^hash_key is deprecated\b"),
+        where="resource aws_dynamodb_table global_secondary_index",
+        reason="hash_key of a DynamoDB global secondary index is deprecated from provider 6.47 on in favour of "
+               "a key_schema block; the pinned provider 6.25.0 and its bindings (cdktf-cdktf-provider-aws "
+               "21.22.1) have no key_schema, so hash_key is the only way to write the index's partition key. "
+               "Only the 6.47.1-dev test stand-in warns.",
+    ),
+    AllowedWarning(
+        summary="Argument is deprecated",
+        detail=re.compile(r"^range_key is deprecated\b"),
+        where="resource aws_dynamodb_table global_secondary_index",
+        reason="range_key of a DynamoDB global secondary index: deprecated with hash_key in provider 6.47 in "
+               "favour of key_schema, which the pinned 6.25.0 bindings cannot write. Only the 6.47.1-dev test "
+               "stand-in warns.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    summary: str
+    detail: str
+    where: str  # e.g. "resource aws_dynamodb_table global_secondary_index", or "(no location)"
+    address: str  # e.g. aws_dynamodb_table.Table-signals, for the failure message
+
+
+@dataclass(frozen=True)
+class Validated:
+    env: str
+    stack: str
+    valid: bool
+    errors: list[str]
+    warnings: list[Diagnostic]
+    seconds: float
+
+
+def test_every_synthesized_stack_validates_with_the_real_aws_provider(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    label = _provider_or_skip(monkeypatch)
+    try:
+        terraform = terraform_command()
+    except ToolError as exc:
+        pytest.skip(exc.message)
+    monkeypatch.setenv(layout.PLUGIN_CACHE_ENV, str(tmp_path_factory.mktemp("validate-plugin-cache")))
+    env = _terraform_env()
+    work = tmp_path_factory.mktemp("validate")
+    stacks = _copy_stacks(work)
+    assert stacks, "nothing was synthesized"
+
+    start = time.monotonic()
+    # The first init fills the empty plugin cache alone: Terraform's cache is not safe for concurrent first
+    # installs. Later inits find the provider there and only link it.
+    first = _init(terraform, env, stacks[0][2], start)
+
+    def check(stack: tuple[str, str, Path]) -> Validated:
+        return _validate(terraform, env, *stack, done_init=first if stack is stacks[0] else None)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        results = list(pool.map(check, stacks))
+    wall = time.monotonic() - start
+
+    print(f"\nvalidated {len(results)} stacks ({', '.join(ENVIRONMENT_NAMES)}) with {label}")
+    print(f"terraform: {describe(terraform)}; {WORKERS} at a time; wall {wall:.1f} s, "
+          f"sum of per-stack times {sum(r.seconds for r in results):.1f} s")
+    for result in results:
+        print(f"  {result.env}/{result.stack}: {'valid' if result.valid else 'INVALID'}, "
+              f"{len(result.warnings)} warnings, {result.seconds:.1f} s")
+    seen = Counter((w.summary, w.detail, w.where) for r in results for w in r.warnings)
+    for (summary, detail, where), count in sorted(seen.items()):
+        blocks = sorted({w.address for r in results for w in r.warnings
+                         if (w.summary, w.detail, w.where) == (summary, detail, where)})
+        print(f"  warning x{count} on {where} ({', '.join(blocks)}): {summary}: {detail}")
+    unused = [a for a in ALLOWED_WARNINGS if not any(a.allows(w) for r in results for w in r.warnings)]
+    for allowed in unused:
+        print(f"  allowed but not seen with this provider: {allowed.summary} ({allowed.detail.pattern})")
+
+    invalid = {f"{r.env}/{r.stack}": r.errors for r in results if not r.valid}
+    assert not invalid, f"invalid with {label}:\n" + json.dumps(invalid, indent=2)
+    unexpected = sorted({f"{r.env}/{r.stack} {w.address}: {w.summary}: {w.detail}"
+                         for r in results for w in r.warnings
+                         if not any(a.allows(w) for a in ALLOWED_WARNINGS)})
+    assert not unexpected, (f"warnings outside ALLOWED_WARNINGS with {label} (fix the configuration, or add "
+                            "the warning with its reason):\n" + "\n".join(unexpected))
+
+
+def _provider_or_skip(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The provider build in the mirror, in words; skips without a mirror that holds the pin."""
+    pin = provider_mirror.AWS
+    named = os.environ.get(provider_mirror.MIRROR_ENV)
+    if not named:
+        pytest.skip(f"{provider_mirror.MIRROR_ENV} is not set: no mirror holding {pin.short} to validate with "
+                    "(make test sets it when the test stand-in is installed)")
+    mirror = Path(named).expanduser()
+    if not provider_mirror.holds(mirror, pin):
+        pytest.skip(f"{provider_mirror.MIRROR_ENV}={mirror} does not hold {pin.short} "
+                    f"({provider_mirror.binary_path(mirror, pin)} is missing or not executable)")
+    # The mirror decides, not a CLI configuration of the developer's.
+    monkeypatch.delenv(provider_mirror.CLI_CONFIG_ENV, raising=False)
+    standin = provider_mirror.source(pin).standin
+    return standin.label if standin else f"{pin.short} from {mirror}"
+
+
+def _terraform_env() -> dict[str, str]:
+    """As aiinv runs Terraform (cli/stackops.py), without the developer's TF_* settings."""
+    config = provider_mirror.terraform_env()
+    assert provider_mirror.CLI_CONFIG_ENV in config, "the mirror should configure Terraform"
+    cache = layout.plugin_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TF_")},
+        "TF_PLUGIN_CACHE_DIR": str(cache.resolve()),
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+        "CHECKPOINT_DISABLE": "1",
+        **config,
+    }
+
+
+def _copy_stacks(work: Path) -> list[tuple[str, str, Path]]:
+    """(environment, stack, directory holding a copy of its cdk.tf.json) for every synthesized stack."""
+    stacks = []
+    for env_name in ENVIRONMENT_NAMES:
+        root = synthesized(env_name)
+        manifest = json.loads((root / "manifest.json").read_text())
+        for name, entry in sorted(manifest["stacks"].items()):
+            directory = work / env_name / name
+            directory.mkdir(parents=True)
+            shutil.copyfile(root / entry["synthesizedStackPath"], directory / "cdk.tf.json")
+            stacks.append((env_name, name, directory))
+    return stacks
+
+
+def _run(terraform: list[str], env: dict[str, str], directory: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*terraform, *args], cwd=directory, env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=TIMEOUT, check=False)
+
+
+def _init(terraform: list[str], env: dict[str, str], directory: Path,
+          start: float) -> tuple[subprocess.CompletedProcess, float]:
+    """Terraform's answer, and when the stack's work started (`start`)."""
+    return _run(terraform, env, directory, "init", "-backend=false", "-input=false", "-no-color"), start
+
+
+def _validate(terraform: list[str], env: dict[str, str], env_name: str, stack: str, directory: Path, *,
+              done_init: tuple[subprocess.CompletedProcess, float] | None) -> Validated:
+    """Init (unless `done_init` holds its result) and validate one stack's copy."""
+    init, start = done_init or _init(terraform, env, directory, time.monotonic())
+    if init.returncode != 0:
+        return Validated(env_name, stack, False, [f"terraform init failed:\n{init.stdout}{init.stderr}"], [],
+                         time.monotonic() - start)
+    done = _run(terraform, env, directory, "validate", "-json", "-no-color")
+    try:
+        report: dict[str, Any] = json.loads(done.stdout)
+    except ValueError:
+        return Validated(env_name, stack, False, [f"terraform validate gave no JSON:\n{done.stdout}{done.stderr}"],
+                         [], time.monotonic() - start)
+    config = (directory / "cdk.tf.json").read_bytes()
+    diagnostics = report.get("diagnostics", [])
+    errors = [f"{d.get('summary')}: {d.get('detail')} ({_location(config, d)[1]})"
+              for d in diagnostics if d.get("severity") == "error"]
+    warnings = [Diagnostic(d.get("summary", ""), d.get("detail", ""), *_location(config, d))
+                for d in diagnostics if d.get("severity") == "warning"]
+    valid = bool(report.get("valid")) and done.returncode == 0 and not errors
+    return Validated(env_name, stack, valid, errors, warnings, time.monotonic() - start)
+
+
+def _location(config: bytes, diagnostic: dict[str, Any]) -> tuple[str, str]:
+    """Where a diagnostic's range falls: block type and attribute ("resource aws_dynamodb_table
+    global_secondary_index", the same for every resource of the type), and the block's address."""
+    where = diagnostic.get("range")
+    if not where or where.get("filename") != "cdk.tf.json":
+        return "(no location)", "(no location)"
+    keys = _enclosing_keys(config, int(where["start"]["byte"]))
+    if len(keys) >= 3 and keys[0] in ("resource", "data"):
+        kind, type_, name, *attribute = keys
+        address = f"{'data.' if kind == 'data' else ''}{type_}.{name}"
+        return " ".join([kind, type_, ".".join(attribute)]).strip(), address
+    return " ".join(keys) or "(top level)", ".".join(keys) or "(top level)"
+
+
+def _enclosing_keys(document: bytes, offset: int) -> list[str]:
+    """The object keys leading to byte `offset` of a JSON document (array elements add none)."""
+    path: list[str | None] = []
+    last_string: str | None = None
+    key: str | None = None
+    i = 0
+    while i < offset:
+        char = document[i:i + 1]
+        if char == b'"':
+            end = i + 1
+            while document[end:end + 1] != b'"':
+                end += 2 if document[end:end + 1] == b"\\" else 1
+            last_string = json.loads(document[i:end + 1])
+            i = end + 1
+            continue
+        if char == b":":
+            key = last_string
+        elif char in (b"{", b"["):
+            path.append(key)
+            key = None
+        elif char in (b"}", b"]"):
+            path.pop()
+            key = None
+        elif char == b",":
+            key = None
+        i += 1
+    return [k for k in [*path, key] if k is not None]
