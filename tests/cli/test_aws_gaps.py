@@ -138,3 +138,29 @@ def test_budget_notification_subscribers_and_tags_are_read_back() -> None:
     with pytest.raises(budgets.exceptions.NotFoundException):
         budgets.describe_subscribers_for_notification(AccountId=ACCOUNT, BudgetName="monthly",
                                                       Notification={**notification, "Threshold": 90})
+
+
+def test_cloudwatch_answers_the_cbor_protocol_of_the_go_sdk() -> None:
+    from moto.core import cbor
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.test import Client
+
+    server = Client(DomainDispatcherApplication(create_backend_app))
+    headers = {"Content-Type": "application/cbor", "Smithy-Protocol": "rpc-v2-cbor", "Accept": "application/cbor",
+               "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20261206/eu-central-1/monitoring/aws4_request, "
+                                "SignedHeaders=host, Signature=unchecked"}
+
+    def call(operation: str, body: dict) -> dict:
+        answer = server.post(f"/service/GraniteServiceVersion20100801/operation/{operation}", data=cbor.dumps(body),
+                             headers=headers)
+        assert answer.status_code == 200, (operation, answer.status_code, answer.data[:300])
+        return cbor.loads(answer.data) if answer.data else {}
+
+    call("PutMetricAlarm", {"AlarmName": "errors", "MetricName": "Errors", "Namespace": "AWS/Lambda",
+                            "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 5.0,
+                            "ComparisonOperator": "GreaterThanThreshold"})
+    alarms = call("DescribeAlarms", {"AlarmNames": ["errors"]})["MetricAlarms"]
+    assert [(a["AlarmName"], a["Threshold"]) for a in alarms] == [("errors", 5.0)]
+    call("PutDashboard", {"DashboardName": "ops", "DashboardBody": '{"widgets": []}'})
+    assert call("GetDashboard", {"DashboardName": "ops"})["DashboardBody"] == '{"widgets": []}'
+    assert client("cloudwatch").describe_alarms()["MetricAlarms"][0]["AlarmName"] == "errors"  # query still works
