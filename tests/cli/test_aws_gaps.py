@@ -164,3 +164,61 @@ def test_cloudwatch_answers_the_cbor_protocol_of_the_go_sdk() -> None:
     call("PutDashboard", {"DashboardName": "ops", "DashboardBody": '{"widgets": []}'})
     assert call("GetDashboard", {"DashboardName": "ops"})["DashboardBody"] == '{"widgets": []}'
     assert client("cloudwatch").describe_alarms()["MetricAlarms"][0]["AlarmName"] == "errors"  # query still works
+
+
+def _zip() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+def test_a_function_returns_its_logging_and_dead_letter_config() -> None:
+    role = client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    dlq = f"arn:aws:sqs:{REGION}:{ACCOUNT}:failures"
+    logging = {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN", "LogGroup": "/fn"}
+    lam = client("lambda")
+    lam.create_function(FunctionName="fn", Runtime="python3.12", Role=role, Handler="handler.handler",
+                        Code={"ZipFile": _zip()}, LoggingConfig=logging, DeadLetterConfig={"TargetArn": dlq})
+    config = lam.get_function(FunctionName="fn")["Configuration"]
+    assert config["LoggingConfig"] == logging and config["DeadLetterConfig"] == {"TargetArn": dlq}
+    lam.update_function_configuration(FunctionName="fn", LoggingConfig={**logging, "ApplicationLogLevel": "DEBUG"})
+    assert lam.get_function_configuration(FunctionName="fn")["LoggingConfig"]["ApplicationLogLevel"] == "DEBUG"
+
+
+def test_a_redrive_policy_comes_back_as_compact_json() -> None:
+    sqs = client("sqs")
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 5}, separators=(",", ":"))
+    url = sqs.create_queue(QueueName="work", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]["RedrivePolicy"] == policy
+
+
+def test_key_rotation_status_names_the_period() -> None:
+    kms = client("kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert "RotationPeriodInDays" not in kms.get_key_rotation_status(KeyId=key)
+    kms.enable_key_rotation(KeyId=key)
+    assert kms.get_key_rotation_status(KeyId=key)["RotationPeriodInDays"] == 365
+    kms.enable_key_rotation(KeyId=key, RotationPeriodInDays=180)
+    assert kms.get_key_rotation_status(KeyId=key)["RotationPeriodInDays"] == 180
+
+
+def test_tags_given_when_a_bucket_is_created_are_kept() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.test import Client
+
+    server = Client(DomainDispatcherApplication(create_backend_app))
+    body = (f"<CreateBucketConfiguration><LocationConstraint>{REGION}</LocationConstraint><Tags>"
+            "<Tag><Key>environment</Key><Value>dev</Value></Tag><Tag><Key>stack</Key><Value>data</Value></Tag>"
+            "</Tags></CreateBucketConfiguration>")
+    answer = server.put("/tagged-bucket", data=body, headers={
+        "Host": "s3.amazonaws.com", "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20261206/eu-central-1/s3/"
+        "aws4_request, SignedHeaders=host, Signature=unchecked"})
+    assert answer.status_code == 200, answer.data
+    tags = client("s3control").list_tags_for_resource(AccountId=ACCOUNT, ResourceArn="arn:aws:s3:::tagged-bucket")
+    assert sorted((t["Key"], t["Value"]) for t in tags["Tags"]) == [("environment", "dev"), ("stack", "data")]
