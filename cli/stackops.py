@@ -15,12 +15,14 @@ import fcntl
 import json
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cli import drift as drift_rule
 from cli import layout, provider_mirror, recovery
 from cli import terraform as tf
 from cli.console import Console
@@ -205,14 +207,28 @@ def apply(ctx: Context, name: str) -> Outcome:
     return Outcome(name, Status.APPLIED, counts.group(0).removeprefix("Resources: "))
 
 
+DRIFT_SHOWN = 5  # addresses named in a drifted stack's line
+
+
 def drift(ctx: Context, name: str) -> Outcome:
+    """A refresh-only plan, judged by `cli.drift`: only changes to what the configuration sets are drift."""
     ensure_init(ctx, name)
-    result = ctx.tf(name, tf.plan(ctx.flags, refresh_only=True))
-    if result.returncode == tf.PLAN_CHANGES:
-        return Outcome(name, Status.DRIFTED, "resources changed outside Terraform")
-    if result.returncode != tf.PLAN_NO_CHANGES:
-        raise ctx.fail(name, "drift check", result)
-    return Outcome(name, Status.NO_CHANGES)
+    with tempfile.TemporaryDirectory(prefix="aiinv-drift-") as scratch:
+        plan_file = Path(scratch) / "refresh.tfplan"
+        result = ctx.tf(name, tf.plan(ctx.flags, refresh_only=True, out=plan_file))
+        if result.returncode == tf.PLAN_NO_CHANGES:
+            return Outcome(name, Status.NO_CHANGES)
+        if result.returncode != tf.PLAN_CHANGES:
+            raise ctx.fail(name, "drift check", result)
+        shown = ctx.tf(name, tf.show_json(plan_file), echo=False)
+        if shown.returncode != 0:
+            raise ctx.fail(name, "show", shown)
+    found = drift_rule.drifted(json.loads(shown.stdout), ctx.stacks[name].config())
+    if not found:
+        return Outcome(name, Status.NO_CHANGES, "refreshed; nothing the configuration sets changed")
+    shown_addresses = ", ".join(found[:DRIFT_SHOWN]) + (f" and {len(found) - DRIFT_SHOWN} more"
+                                                        if len(found) > DRIFT_SHOWN else "")
+    return Outcome(name, Status.DRIFTED, f"changed outside Terraform: {shown_addresses}")
 
 
 def outputs(ctx: Context, name: str) -> dict:

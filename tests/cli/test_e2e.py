@@ -131,7 +131,7 @@ def test_drift_exits_2_and_names_the_stack_whose_state_was_changed_outside_terra
     assert drifted.returncode == 2, drifted.stdout + drifted.stderr
     rows = {_short(line.split()[0]): line for line in drifted.stdout.splitlines()
             if line.startswith(f"{ws.project}-") and "s " in line}
-    assert "resources changed outside Terraform" in rows["security"]
+    assert "changed outside Terraform: output.name" in rows["security"]
     assert all("no changes" in row for name, row in rows.items() if name != "security"), rows
 
 
