@@ -94,6 +94,8 @@ def test_a_queue_keeps_its_policy_when_its_redrive_allow_policy_is_set_and_retur
     assert named == {"RedriveAllowPolicy": allow}
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})  # removing the policy still works
     assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": ""})  # as the provider's delete does
+    assert "RedriveAllowPolicy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
 
 def test_an_openapi_body_with_a_mock_preflight_is_imported() -> None:

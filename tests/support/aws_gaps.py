@@ -157,6 +157,8 @@ def _queue_attributes() -> None:
         original(self, attributes, now)
         if kept:
             self.policy = policy
+        if attributes.get("RedriveAllowPolicy") == "":  # removing it, as the provider's delete does
+            self.redrive_allow_policy = None  # type: ignore[attr-defined]
 
     Queue.BASE_ATTRIBUTES = [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]
     Queue.redrive_allow_policy = None  # type: ignore[attr-defined]
@@ -370,7 +372,8 @@ GAPS: tuple[Gap, ...] = (
         _bucket_logging_policy_principals),
     Gap("aws_sqs_queue_policy, aws_sqs_queue_redrive_allow_policy", "SQS SetQueueAttributes / GetQueueAttributes",
         "moto drops a queue's Policy whenever another attribute is set, and neither stores nor returns "
-        "RedriveAllowPolicy; the provider waits for each to show until its create timeout", _queue_attributes),
+        "RedriveAllowPolicy, nor removes it when set to \"\"; the provider waits for each to show (create) or go "
+        "(destroy) until its timeout", _queue_attributes),
     Gap("aws_api_gateway_rest_api", "API Gateway PutRestApi (OpenAPI body, mode=overwrite)",
         "moto's import fails (HTTP 500) on a mock integration, which has no uri and no httpMethod",
         _openapi_mock_integrations),
