@@ -271,7 +271,25 @@ def failure(name: str, step: str, result: Result, *, env: str = "") -> StackFail
         )
     if result.returncode == 130:
         return StackFailed(f"{step}: interrupted")
+    retained = _PREVENT_DESTROY.findall(text)
+    tainted = [a for a in retained if a in set(_TAINTED.findall(text))]
+    if tainted:
+        directory = layout.env_dir(env or "ENV") / "stacks" / name
+        return StackFailed(
+            f"{step}: {', '.join(tainted)} in {name} is retained (prevent_destroy) but tainted, so Terraform wants "
+            "to replace it: an earlier apply was stopped while creating it. Check it exists as configured, then "
+            f"keep it: terraform -chdir={directory} untaint {tainted[0]} (once per resource), and apply again"
+        )
+    if retained:
+        return StackFailed(
+            f"{step}: the plan of {name} would replace or destroy {', '.join(retained)}, which is retained "
+            "(prevent_destroy); change the configuration back, or move the data first"
+        )
     return StackFailed(f"{step} failed (exit {result.returncode}): {first_error(text)}")
+
+
+_PREVENT_DESTROY = re.compile(r"Resource (\S+) has lifecycle\.prevent_destroy set")
+_TAINTED = re.compile(r"# (\S+) is tainted, so must be replaced")
 
 
 _BLOCKING_ERRORS = ("Unable to find remote state", "Unsupported attribute")
