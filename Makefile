@@ -53,11 +53,15 @@ $(DYNALITE): Makefile
 
 dynalite: $(DYNALITE)
 
+# Four workers on two cores: the real-stack tests (tests/deploy) spend most of their time in the AWS provider's
+# fixed waits (SQS attributes and deletion, S3 lifecycle), so two of the workers are mostly idle while they run.
+TEST_WORKERS ?= 4
+
 test: $(STAMP) $(DYNALITE)
 	$(BIN)/ruff check .
 	mirror="$$($(STANDIN) --print-mirror)" && \
 	if [ -n "$$mirror" ] && [ -z "$${AIINV_PROVIDER_MIRROR:-}" ]; then export AIINV_PROVIDER_MIRROR="$$mirror"; fi && \
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(STAMP)
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
