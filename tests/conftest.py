@@ -38,3 +38,17 @@ def synth_root() -> Path:
     for name in ("dev", "staging", "prod"):
         synth.synthesized(name)
     return synth.synth_root()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the AWS provider build the real-stack tests ran with (a stand-in is not the pinned release)."""
+    from cli import provider_mirror, provider_standin
+
+    mirror = os.environ.get(provider_mirror.MIRROR_ENV)
+    if not mirror or not provider_mirror.holds(Path(mirror)):
+        terminalreporter.write_line(f"real-stack tests: no AWS provider mirror ({provider_mirror.MIRROR_ENV}); "
+                                    "tests/deploy skipped")
+        return
+    standin = provider_standin.standin_of(Path(mirror))
+    label = standin.detail if standin else f"{provider_mirror.AWS.short} from {mirror}"
+    terminalreporter.write_line(f"real-stack tests ran with the AWS provider {label}")
