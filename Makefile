@@ -53,15 +53,25 @@ $(DYNALITE): Makefile
 
 dynalite: $(DYNALITE)
 
-# Four workers on two cores: the real-stack tests (tests/deploy) spend most of their time in the AWS provider's
-# fixed waits (SQS attributes and deletion, S3 lifecycle), so two of the workers are mostly idle while they run.
-TEST_WORKERS ?= 4
+# The real-stack tests (tests/deploy) run as a second pytest beside the rest, each long test on a worker of its
+# own: they spend most of their time in the AWS provider's fixed waits (SQS attributes and deletion, S3 lifecycle),
+# so their workers are mostly idle, and one scheduler would queue two of them on one worker. Both share one
+# synthesis of the environments; the deploy run's report follows the main one, and either failing fails the target.
+TEST_WORKERS ?= 2
+DEPLOY_TEST_WORKERS ?= 4
 
 test: $(STAMP) $(DYNALITE)
 	$(BIN)/ruff check .
-	mirror="$$($(STANDIN) --print-mirror)" && \
-	if [ -n "$$mirror" ] && [ -z "$${AIINV_PROVIDER_MIRROR:-}" ]; then export AIINV_PROVIDER_MIRROR="$$mirror"; fi && \
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	mirror="$$($(STANDIN) --print-mirror)" || exit 1; \
+	if [ -n "$$mirror" ] && [ -z "$${AIINV_PROVIDER_MIRROR:-}" ]; then export AIINV_PROVIDER_MIRROR="$$mirror"; fi; \
+	export AIINV_TEST_SYNTH_DIR="$$(mktemp -d -t aiinv-synth-XXXXXX)"; mkdir -p build; \
+	{ $(BIN)/pytest tests/deploy -n $(DEPLOY_TEST_WORKERS) --dist loadgroup > build/deploy-tests.log 2>&1; \
+	  echo $$? > build/deploy-tests.rc; } & \
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/deploy; main=$$?; \
+	wait; cat build/deploy-tests.log; deploy=$$(cat build/deploy-tests.rc); \
+	rm -rf "$$AIINV_TEST_SYNTH_DIR" "$$AIINV_TEST_SYNTH_DIR-variants"; \
+	echo "main tests exit $$main, real-stack tests (tests/deploy) exit $$deploy"; \
+	[ "$$main" -eq 0 ] && [ "$$deploy" -eq 0 ]
 
 bench: $(STAMP)
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -44,6 +44,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Name the AWS provider build the real-stack tests ran with (a stand-in is not the pinned release)."""
     from cli import provider_mirror, provider_standin
 
+    reports = (r for kind in terminalreporter.stats.values() for r in kind)
+    if not any(str(getattr(r, "nodeid", "")).startswith("tests/deploy/") for r in reports):
+        return
     mirror = os.environ.get(provider_mirror.MIRROR_ENV)
     if not mirror or not provider_mirror.holds(Path(mirror)):
         terminalreporter.write_line(f"real-stack tests: no AWS provider mirror ({provider_mirror.MIRROR_ENV}); "

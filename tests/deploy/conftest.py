@@ -45,11 +45,6 @@ def real_provider() -> str:
     return standin.label if standin else f"{pin.short} from {mirror}"
 
 
-@pytest.fixture(scope="session")
-def deploy_plugin_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("deploy-plugin-cache")
-
-
 @dataclass
 class Deployment:
     """A copy of the project, the environment `aiinv` runs with, and the emulator it deploys to."""
@@ -153,7 +148,7 @@ def copy_project(target: Path) -> None:
 
 
 @pytest.fixture
-def deployment(tmp_path: Path, real_provider: str, deploy_plugin_cache: Path) -> Iterator[Deployment]:
+def deployment(tmp_path: Path, real_provider: str) -> Iterator[Deployment]:
     root = tmp_path / "project"
     root.mkdir()
     copy_project(root)
@@ -165,7 +160,9 @@ def deployment(tmp_path: Path, real_provider: str, deploy_plugin_cache: Path) ->
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-central-1",
         **aws_gaps.client_env(endpoint),
         provider_mirror.MIRROR_ENV: os.environ[provider_mirror.MIRROR_ENV],
-        "AIINV_PLUGIN_CACHE": str(deploy_plugin_cache), "AIINV_RUNS_DIR": str(tmp_path / "live-runs"),
+        # A plugin cache per test: an init that reinstalls a shared cache's entry leaves another process's link to
+        # it dangling for a moment ("could not read package directory"), and the tests run side by side.
+        "AIINV_PLUGIN_CACHE": str(tmp_path / "plugin-cache"), "AIINV_RUNS_DIR": str(tmp_path / "live-runs"),
         "PYTHONPATH": str(root), "CI": "true",
     })
     print(f"real stacks with {real_provider}", flush=True)

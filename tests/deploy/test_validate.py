@@ -107,12 +107,13 @@ def test_every_synthesized_stack_validates_with_the_real_aws_provider(
     assert stacks, "nothing was synthesized"
 
     start = time.monotonic()
-    # The first init fills the empty plugin cache alone: Terraform's cache is not safe for concurrent first
-    # installs. Later inits find the provider there and only link it.
-    first = _init(terraform, env, stacks[0][2], start)
+    # Every init before any validate, one at a time: Terraform's plugin cache is not safe for concurrent inits
+    # (an init that reinstalls the cache entry leaves another stack's link to it dangling for a moment: "could not
+    # read package directory", seen under load). Each init only links the cached provider, a second or two.
+    inits = {directory: _init(terraform, env, directory, time.monotonic()) for _, _, directory in stacks}
 
     def check(stack: tuple[str, str, Path]) -> Validated:
-        return _validate(terraform, env, *stack, done_init=first if stack is stacks[0] else None)
+        return _validate(terraform, env, *stack, done_init=inits[stack[2]])
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         results = list(pool.map(check, stacks))
