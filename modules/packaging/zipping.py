@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import threading
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,14 +17,19 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 def write_zip(target: Path, files: Iterable[tuple[str, Path]]) -> Path:
     """Write `(archive name, source path)` pairs to `target` reproducibly; returns `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(target.suffix + ".partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, source in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=_EPOCH)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, source.read_bytes())
-    partial.replace(target)
+    # A name of its own per writer: two synths of one checkout (or of copies sharing its build cache) may write
+    # the same archive at once, and a shared partial file would be renamed away under the other writer.
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            for name, source in sorted(files):
+                info = zipfile.ZipInfo(name, date_time=_EPOCH)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, source.read_bytes())
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
     return target
 
 
