@@ -121,6 +121,10 @@ def _standin(mirror: Path, pin: ProviderPin) -> StandIn | None:
 def cli_config_text(mirror: Path, plugin_cache: Path, pin: ProviderPin = AWS) -> str:
     return (
         f'plugin_cache_dir = "{_hcl(plugin_cache)}"\n'
+        # Link the cached provider even where a stack's lock file has no checksum for it yet (every fresh synth):
+        # otherwise each init installs it into the cache again, and a Terraform of another stack that is running
+        # at that moment finds its link dangling ("fork/exec ...: no such file or directory").
+        "plugin_cache_may_break_dependency_lock_file = true\n"
         "provider_installation {\n"
         "  filesystem_mirror {\n"
         f'    path    = "{_hcl(mirror)}"\n'
