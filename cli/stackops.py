@@ -72,16 +72,7 @@ class Context:
             return self._init_locks.setdefault(stack, threading.Lock())
 
     def process_env(self) -> dict[str, str]:
-        cache = layout.plugin_cache_dir()
-        cache.mkdir(parents=True, exist_ok=True)
-        return {
-            **os.environ,
-            "TF_PLUGIN_CACHE_DIR": str(cache.resolve()),
-            "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0",
-            "CHECKPOINT_DISABLE": "1",  # no upgrade check calls home from automation
-            **provider_mirror.terraform_env(),
-        }
+        return terraform_process_env(os.environ)
 
     def tf(self, stack: str, argv: list[str], *, echo: bool = True, hold: list[str] | None = None) -> Result:
         """Run Terraform in the stack's directory; its lines are shown (`echo`) or kept in `hold`."""
@@ -205,6 +196,20 @@ def apply(ctx: Context, name: str) -> Outcome:
     if counts is None or counts.group(0).endswith("0 added, 0 changed, 0 destroyed"):
         return Outcome(name, Status.NO_CHANGES, "up to date")
     return Outcome(name, Status.APPLIED, counts.group(0).removeprefix("Resources: "))
+
+
+def terraform_process_env(base: Mapping[str, str]) -> dict[str, str]:
+    """The environment every Terraform that aiinv starts gets: `base` plus cache, automation and mirror settings."""
+    cache = layout.plugin_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    return {
+        **base,
+        "TF_PLUGIN_CACHE_DIR": str(cache.resolve()),
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+        "CHECKPOINT_DISABLE": "1",  # no upgrade check calls home from automation
+        **provider_mirror.terraform_env(),
+    }
 
 
 DRIFT_SHOWN = 5  # addresses named in a drifted stack's line

@@ -30,6 +30,7 @@ import pytest
 
 from cli import layout, provider_mirror
 from cli.errors import ToolError
+from cli.stackops import terraform_process_env
 from cli.tfbin import describe, terraform_command
 from modules.config import ENVIRONMENT_NAMES
 from tests.support.synthesized import synthesized
@@ -162,18 +163,8 @@ def _provider_or_skip(monkeypatch: pytest.MonkeyPatch) -> str:
 
 def _terraform_env() -> dict[str, str]:
     """As aiinv runs Terraform (cli/stackops.py), without the developer's TF_* settings."""
-    config = provider_mirror.terraform_env()
-    assert provider_mirror.CLI_CONFIG_ENV in config, "the mirror should configure Terraform"
-    cache = layout.plugin_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("TF_")},
-        "TF_PLUGIN_CACHE_DIR": str(cache.resolve()),
-        "TF_IN_AUTOMATION": "1",
-        "TF_INPUT": "0",
-        "CHECKPOINT_DISABLE": "1",
-        **config,
-    }
+    assert provider_mirror.CLI_CONFIG_ENV in provider_mirror.terraform_env(), "the mirror should configure Terraform"
+    return terraform_process_env({k: v for k, v in os.environ.items() if not k.startswith("TF_")})
 
 
 def _copy_stacks(work: Path) -> list[tuple[str, str, Path]]:
