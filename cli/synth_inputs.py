@@ -30,10 +30,12 @@ SOURCE_DIRS = ("modules", "functions")
 SOURCE_FILES = ("main.py", "cdktf.json")
 FRAMEWORK = ("cdktf", "cdktf-cdktf-provider-aws", "constructs", "jsii")
 ENV_PREFIXES = ("AIINV_", "CDK_", "CDKTF_")
-# Variables that choose how Terraform runs or where output goes; they cannot change the synthesized JSON.
+# Variables that choose how Terraform runs, where output goes or how the provider bindings load; they cannot
+# change the synthesized JSON (for AIINV_PROVIDER_BINDINGS, tests/infra/test_provider_bindings.py shows it).
 ENV_IGNORED = frozenset({
     "AIINV_TERRAFORM", "AIINV_PLUGIN_CACHE", "AIINV_OUT_ROOT", "AIINV_PROVIDER_MIRROR",
     "AIINV_TEST_SYNTH_DIR", "AIINV_PROVIDER_STANDIN_ARCHIVE", "AIINV_PROVIDER_STANDIN_MIRROR",
+    "AIINV_PROVIDER_BINDINGS",
 })
 _SKIPPED_DIRS = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", ".mypy_cache"})
 
