@@ -1,6 +1,7 @@
 """Compose the stacks of one environment into a cdktf App. Nothing synthesizes on import.
 
-Importing this module loads the AWS provider bindings (many seconds): import it only on paths that
+Importing this module starts the jsii kernel and loads the AWS provider bindings the stacks use (a few
+seconds, see `modules.provider_bindings`): import it only on paths that
 synthesize.
 """
 
