@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from modules.packaging.zipping import write_zip
@@ -27,9 +28,16 @@ def _module_file(module: str) -> Path | None:
     return None
 
 
-def _imports(path: Path, module: str) -> set[str]:
-    tree = ast.parse(path.read_text(), filename=str(path))
+def _imports(path: Path, module: str) -> frozenset[str]:
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    return _imports_of_source(path.read_text(), str(path), package)
+
+
+# Keyed by the source text itself: every function's closure reads the shared modules, and several environments
+# synthesize in one process; an edited file is a new key.
+@lru_cache(maxsize=1024)
+def _imports_of_source(source: str, filename: str, package: str) -> frozenset[str]:
+    tree = ast.parse(source, filename=filename)
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -42,7 +50,7 @@ def _imports(path: Path, module: str) -> set[str]:
             found.add(base)
             # `from functions.shared import health` imports a submodule.
             found |= {f"{base}.{alias.name}" for alias in node.names}
-    return {m for m in found if m == _ROOT_PACKAGE or m.startswith(_ROOT_PACKAGE + ".")}
+    return frozenset(m for m in found if m == _ROOT_PACKAGE or m.startswith(_ROOT_PACKAGE + "."))
 
 
 def import_closure(package: str) -> list[Path]:
