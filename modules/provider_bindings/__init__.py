@@ -53,6 +53,9 @@ class LayoutError(Exception):
 
 def install() -> None:
     """Route the first imports of jsii and of the bindings through the lazy loaders. Cheap; idempotent."""
+    if os.environ.get(MODE_ENV, "lazy") not in ("lazy", "full", ""):
+        print(f"note: {MODE_ENV}={os.environ[MODE_ENV]!r} is neither 'lazy' nor 'full'; using lazy", file=sys.stderr)
+        os.environ[MODE_ENV] = "lazy"
     if not enabled() or PACKAGE in sys.modules:
         return
     if "jsii" in sys.modules:  # too late for the kernel's half if it has started; harmless if it has not

@@ -227,3 +227,33 @@ def test_install_is_cheap_and_the_switch_turns_both_halves_off(tmp_path: Path) -
         done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
                               env=_clean_env(**{provider_bindings.MODE_ENV: mode}), timeout=60, check=False)
         assert done.stdout.split() == ["False", hooked], done.stderr
+
+
+def test_the_kernel_hook_survives_a_path_with_spaces_and_quotes_and_keeps_the_users_node_options(
+        tmp_path: Path) -> None:
+    odd = tmp_path / 'a dir with "quotes" and spaces'
+    odd.mkdir()
+    (odd / "lazy_exports.js").write_text(provider_bindings.NODE_HOOK.read_text())
+    script = (f"import os, modules.provider_bindings as b, pathlib\n"
+              f"b.NODE_HOOK = pathlib.Path({str(odd / 'lazy_exports.js')!r})\n"
+              "b._add_node_hook(); b._add_node_hook()\n"
+              "print(os.environ['NODE_OPTIONS'])\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False,
+                          env={**_clean_env(), "NODE_OPTIONS": "--max-old-space-size=3000"})
+    options = done.stdout.strip()
+    assert options.startswith("--max-old-space-size=3000 --require ") and options.count("--require") == 1
+    node = _node(tmp_path, INDEX, PRINT.replace("./node_modules", str(tmp_path / "node_modules")))
+    assert node.returncode == 0
+    loaded = subprocess.run(["node", "-e", PRINT.replace("./node_modules", str(tmp_path / "node_modules"))],
+                            env={**os.environ, "NODE_OPTIONS": options}, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert loaded.returncode == 0, loaded.stderr
+    assert json.loads(loaded.stdout) == [["alpha", "beta"], "", "beta thing", ["beta"]]
+
+
+def test_an_unknown_mode_says_so_and_uses_the_fast_path(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", "import modules, os; print(os.environ['AIINV_PROVIDER_BINDINGS'])"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+                          env=_clean_env(**{provider_bindings.MODE_ENV: "Full"}))
+    assert (done.returncode, done.stdout.strip()) == (0, "lazy")
+    assert done.stderr.strip() == "note: AIINV_PROVIDER_BINDINGS='Full' is neither 'lazy' nor 'full'; using lazy"

@@ -1,6 +1,6 @@
 """The synthesized stacks of every environment, produced once per test run and shared.
 
-Synthesis costs one AWS-provider import (~20 s); pytest-xdist workers share one output through a lock
+Synthesis costs a few seconds (`modules.provider_bindings`); pytest-xdist workers share one output through a lock
 file in a directory that the controlling process chose (`AIINV_TEST_SYNTH_DIR`).
 """
 
