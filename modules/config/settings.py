@@ -17,9 +17,16 @@ from modules.config.errors import ConfigError
 from modules.config.market_sources import market_template_problems
 from modules.config.regions import AWS_REGIONS
 
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
-_PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Explicit ASCII classes and fullmatch throughout: `\d` and `\w` accept every script's digits and letters,
+# and `$` a trailing newline, none of which AWS accepts.
+_ACCOUNT_RE = re.compile(r"[0-9]{12}")
+_PROJECT_RE = re.compile(r"[a-z][a-z0-9-]{1,22}[a-z0-9]")
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s.][^@\s]*\.[^@\s]+")
+_HOST_LABEL_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+# Every bucket name starts with the project name, and S3 reserves these prefixes.
+S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+# The Cognito sign-in domain is `<project>-<env>-<account>`, and Cognito refuses a prefix containing these.
+COGNITO_RESERVED_WORDS = ("aws", "amazon", "cognito")
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
                       2557, 2922, 3288, 3653)
@@ -131,27 +138,30 @@ class EnvironmentConfig:
 
     def _problems(self) -> list[str]:
         problems: list[str] = []
-        if not _ACCOUNT_RE.match(self.account_id):
-            problems.append(f"account id '{self.account_id}' is not 12 digits")
+        if not _ACCOUNT_RE.fullmatch(self.account_id):
+            problems.append(f"account id '{shown(self.account_id)}' is not 12 digits (0-9)")
         if self.region not in AWS_REGIONS:
             problems.append(f"unknown region '{self.region}'; valid regions: {', '.join(sorted(AWS_REGIONS))}")
-        if not _PROJECT_RE.match(self.project_name):
-            problems.append(
-                f"project name '{self.project_name}' must be 3-24 characters of a-z, 0-9 and '-', "
-                "starting with a letter"
-            )
+        problems += self._project_name_problems()
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             problems.append(
                 f"log retention {self.log_retention_days} days is not accepted by CloudWatch Logs; "
                 f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}"
             )
         problems += self._production_problems()
-        problems += [f"alarm e-mail '{e}' is not an e-mail address" for e in self.alarm_emails
-                     if not _EMAIL_RE.match(e)]
+        problems += [f"alarm e-mail '{shown(e)}' is not an e-mail address" for e in self.alarm_emails
+                     if not _EMAIL_RE.fullmatch(e)]
         for kind, urls in (("CORS origin", self.cors_origins), ("callback URL", self.oauth_callback_urls),
                            ("logout URL", self.oauth_logout_urls)):
-            problems += [f"{kind} '{u}' must use https (http only for localhost outside prod)"
+            problems += [f"{kind} '{shown(u)}' must use https (http only for localhost outside prod)"
                          for u in urls if not self._url_allowed(u)]
+        # A browser sends its Origin as scheme://host[:port]; anything more never matches one.
+        problems += [f"CORS origin '{shown(u)}' must be scheme://host[:port], without a path, query or fragment"
+                     for u in self.cors_origins if self._url_allowed(u) and not _is_origin(u)]
+        problems += [f"{kind} '{shown(u)}' must not have a fragment (OAuth redirect URLs cannot)"
+                     for kind, urls in (("callback URL", self.oauth_callback_urls),
+                                        ("logout URL", self.oauth_logout_urls))
+                     for u in urls if self._url_allowed(u) and "#" in u]
         if self.allow_implicit_grant and not self.oauth_callback_urls:
             problems.append("implicit grant is enabled but no OAuth callback URL is set")
         if bool(self.private_subnet_ids) != bool(self.security_group_ids):
@@ -177,6 +187,17 @@ class EnvironmentConfig:
             problems.append(f"signal TTL must be 1-3650 days (got {self.signal_ttl_days})")
         return problems
 
+    def _project_name_problems(self) -> list[str]:
+        name = shown(self.project_name)
+        if not _PROJECT_RE.fullmatch(self.project_name):
+            return [f"project name '{name}' must be 3-24 characters of a-z, 0-9 and '-', starting with a letter "
+                    "and not ending with '-'"]
+        problems = [f"project name '{name}' must not start with '{prefix}' (S3 reserves it for bucket names)"
+                    for prefix in S3_RESERVED_PREFIXES if name.startswith(prefix)]
+        problems += [f"project name '{name}' must not contain '{word}' (Cognito refuses it in the sign-in domain "
+                     f"{name}-{self.name}-<account>)" for word in COGNITO_RESERVED_WORDS if word in name]
+        return problems
+
     def _production_problems(self) -> list[str]:
         if not self.is_production:
             return []
@@ -191,7 +212,37 @@ class EnvironmentConfig:
 
     def _url_allowed(self, url: str) -> bool:
         parsed = urlparse(url)
-        if parsed.scheme == "https" and parsed.netloc:
+        if not _has_valid_host(url):
+            return False
+        if parsed.scheme == "https":
             return True
         local = parsed.hostname in ("localhost", "127.0.0.1")
         return parsed.scheme == "http" and local and not self.is_production
+
+
+def shown(value: str) -> str:
+    """`value` for a one-line message: printable ASCII as is, anything else escaped (a newline as \\n, an
+    Arabic-Indic one as \\u0661), so a look-alike shows what it is."""
+    return "".join(c if " " <= c <= "~" else c.encode("unicode_escape").decode() for c in value)
+
+
+def _has_valid_host(url: str) -> bool:
+    """An ASCII DNS name or IPv4 address, an optional port 1-65535, no credentials, no whitespace."""
+    if any(c.isspace() for c in url) or not url.isascii():
+        return False
+    parsed = urlparse(url)
+    try:
+        port = parsed.port
+    except ValueError:
+        return False
+    netloc_port = parsed.netloc.rpartition(":")[2] if ":" in parsed.netloc else None
+    if netloc_port is not None and (not netloc_port or netloc_port.startswith("0") or port is None):
+        return False
+    host = parsed.hostname or ""
+    return (bool(host) and "@" not in parsed.netloc and len(host) <= 253
+            and all(_HOST_LABEL_RE.fullmatch(label) for label in host.split(".")))
+
+
+def _is_origin(url: str) -> bool:
+    parsed = urlparse(url)
+    return not (parsed.path or parsed.params or parsed.query or parsed.fragment or url.endswith(("?", "#")))
