@@ -363,8 +363,11 @@ def metrics(
     skip_synth: opt.SkipSynth = False,
     force_synth: opt.ForceSynth = False,
 ) -> int:
-    """Lambda, queue and alarm figures of ENV from CloudWatch: errors, throttles, p95 duration per function,
-    queue depths, and the alarms whose thresholds they cross (read from the synthesized alarms)."""
+    """Errors, throttles and p95 duration per function, queue depths and alarm states of ENV, from CloudWatch.
+
+    One GetMetricData batch; a figure that crosses its alarm's threshold (as synthesized) is marked and names
+    the alarm. --watch refreshes in place on a terminal until Ctrl-C.
+    """
     from cli.metrics import command
     from cli.metrics.stacks import synthesized
     from cli.session import load_config

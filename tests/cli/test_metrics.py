@@ -150,6 +150,8 @@ def test_the_table_leads_with_errors_throttles_and_p95_and_marks_what_crossed_an
     assert len(score[9].strip()) >= 1 and set(score[9]) <= set(" ▁▂▃▄▅▆▇█")
     orchestrator = [c.strip() for c in next(line for line in lines if "│ orchestrator " in line).split("│")[1:-1]]
     assert orchestrator[1:3] == ["6", "75.0%"]
+    scoring = [c.strip() for c in next(line for line in lines if "│ scoring " in line).split("│")[1:-1]]
+    assert scoring[:5] == ["scoring", "queue", "12", "12", "90s"]
     dead = [c.strip() for c in next(line for line in lines if "│ scoring-dlq " in line).split("│")[1:-1]]
     assert dead[:4] == ["scoring-dlq", "dead-letter queue", "2 ▲", "2 ▲"]
     assert "▲ score errors: ai-investment-score-errors-dev (Sum per 5m > 5), worst 7 at" in result.output
@@ -231,3 +233,9 @@ def test_without_a_synth_skip_synth_says_how_to_make_one(aws, workdir: Path) -> 
     result = _invoke()
     assert (result.exit_code, result.output.strip()) == (
         ExitCode.ERROR, "error: no synthesized stacks for 'dev'; run `aiinv synth --env dev` first")
+
+
+def test_named_in_aiinv_help() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    line = next(line for line in result.output.splitlines() if "│ metrics " in line)
+    assert "Errors, throttles and p95 duration per function" in line
