@@ -239,3 +239,28 @@ def test_named_in_aiinv_help() -> None:
     result = CliRunner().invoke(app, ["--help"])
     line = next(line for line in result.output.splitlines() if "│ metrics " in line)
     assert "Errors, throttles and p95 duration per function" in line
+
+
+def test_more_than_500_queries_go_in_batches_and_every_page_is_followed(aws) -> None:
+    """Against the emulator's limits (500 queries a call, MaxDatapoints pages): 1,100 series, three datapoints on
+    every 50th, read back whole in batches of 500, 500 and 100 queries, each followed through its pages."""
+    from cli.metrics import fetch, window
+    from cli.metrics.queries import Query
+
+    span = window.ending_now(3600, 300)
+    cloudwatch = fetch.client("cloudwatch", aws.region)
+    calls: list[tuple[int, bool]] = []
+    cloudwatch.meta.events.register(
+        "provide-client-params.cloudwatch.GetMetricData",
+        lambda params, **_: calls.append((len(params["MetricDataQueries"]), "NextToken" in params)))
+    queries = [Query(f"f{i}", "invocations", "AWS/Lambda", "Invocations", (("FunctionName", f"f{i}"),), "Sum", 300)
+               for i in range(1_100)]
+    for i in range(0, 1_100, 50):
+        for minutes in (7, 22, 37):
+            put(aws, "AWS/Lambda", "Invocations", ("FunctionName", f"f{i}"), minutes, [float(i)])
+    found = fetch.metric_data(cloudwatch, queries, span.start, span.end, max_datapoints=8)
+    assert all(len(found[q]) == (3 if i % 50 == 0 else 0) for i, q in enumerate(queries))
+    assert all(v == float(i) for i, q in enumerate(queries) for _, v in found[q])
+    assert all(a < b for q in queries for (a, _), (b, _) in zip(found[q], found[q][1:], strict=False))
+    # 30, 30 and 6 datapoints: 4, 4 and 1 pages of at most 8.
+    assert calls == [(500, False), *[(500, True)] * 3, (500, False), *[(500, True)] * 3, (100, False)]

@@ -170,3 +170,9 @@ def test_watch_on_a_terminal_refreshes_in_place_until_ctrl_c_then_exits_0(served
         os.close(leader)
     assert code == 0, shown + rest
     assert "Traceback" not in shown + rest and "error:" not in shown + rest
+
+
+def test_a_whole_reading_is_one_get_metric_data_call(refusing: RefuseMetricData) -> None:
+    result = _invoke("--json")
+    assert result.exit_code == 0, result.output
+    assert len(refusing.arrived) == 1
