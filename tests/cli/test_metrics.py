@@ -264,3 +264,36 @@ def test_more_than_500_queries_go_in_batches_and_every_page_is_followed(aws) -> 
     assert all(a < b for q in queries for (a, _), (b, _) in zip(found[q], found[q][1:], strict=False))
     # 30, 30 and 6 datapoints: 4, 4 and 1 pages of at most 8.
     assert calls == [(500, False), *[(500, True)] * 3, (500, False), *[(500, True)] * 3, (100, False)]
+
+
+def test_thresholds_come_from_the_synthesized_alarms(aws, workdir: Path) -> None:
+    """Raise score's error threshold and lower orchestrator's in the synthesized JSON: the marks follow."""
+    path = workdir / "cdktf.out" / "dev" / "stacks" / "ai-investment-observability-dev" / "cdk.tf.json"
+    stack = json.loads(path.read_text())
+    for alarm in stack["resource"]["aws_cloudwatch_metric_alarm"].values():
+        if alarm["alarm_name"] in ("ai-investment-score-errors-dev", "ai-investment-orchestrator-errors-dev"):
+            alarm["threshold"] = 7 if "score" in alarm["alarm_name"] else 2
+    path.write_text(json.dumps(stack))
+    busy_environment(aws)
+    functions = {f["name"]: f for f in json.loads(_invoke("--json").output)["functions"]}
+    assert functions["score"]["alarms_crossed"] == []
+    assert [(c["alarm"], c["rule"], c["peak"]) for c in functions["orchestrator"]["alarms_crossed"]] == [
+        ("ai-investment-orchestrator-errors-dev", "Sum per 5m > 2", 3.0)]
+
+
+def test_an_alarm_that_needs_several_periods_is_crossed_only_by_a_run_of_them(aws, workdir: Path) -> None:
+    path = workdir / "cdktf.out" / "dev" / "stacks" / "ai-investment-observability-dev" / "cdk.tf.json"
+    stack = json.loads(path.read_text())
+    for alarm in stack["resource"]["aws_cloudwatch_metric_alarm"].values():
+        if alarm["alarm_name"] == "ai-investment-score-duration-dev":
+            alarm.update(threshold=50, evaluation_periods=2, datapoints_to_alarm=2)
+    path.write_text(json.dumps(stack))
+    busy_environment(aws)  # one period of score durations, averaging 50.5 ms
+
+    def crossed() -> list[tuple[str, str, float]]:
+        score = next(f for f in json.loads(_invoke("--json").output)["functions"] if f["name"] == "score")
+        return [(c["figure"], c["rule"], c["peak"]) for c in score["alarms_crossed"] if c["figure"] != "errors"]
+
+    assert crossed() == []
+    put(aws, "AWS/Lambda", "Duration", ("FunctionName", "ai-investment-score-dev"), 12, [100.0])  # the period before
+    assert crossed() == [("duration_avg_ms", "Average per 5m > 50 for 2 periods", 100.0)]
