@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cli.errors import AiinvError
+from cli.errors import AiinvError, UsageError
 from cli.metrics.queries import Query
 
 MAX_QUERIES_PER_CALL = 500
@@ -38,9 +38,16 @@ def client(service: str, region: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_ATTEMPTS)
     return boto3.client(service, region_name=region,
-                        config=Config(retries={"mode": "standard", "total_max_attempts": max(attempts, 1)}))
+                        config=Config(retries={"mode": "standard", "total_max_attempts": max_attempts()}))
+
+
+def max_attempts() -> int:
+    """`AWS_MAX_ATTEMPTS` (as the AWS CLI reads it: every attempt, the first included), else DEFAULT_ATTEMPTS."""
+    value = os.environ.get("AWS_MAX_ATTEMPTS") or str(DEFAULT_ATTEMPTS)
+    if not value.strip().isdigit() or int(value) < 1:
+        raise UsageError(f"AWS_MAX_ATTEMPTS '{value}' is not a whole number of attempts of at least 1")
+    return int(value)
 
 
 def metric_data(cloudwatch: Any, queries: Sequence[Query], start: datetime, end: datetime, *,

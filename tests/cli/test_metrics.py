@@ -297,3 +297,11 @@ def test_an_alarm_that_needs_several_periods_is_crossed_only_by_a_run_of_them(aw
     assert crossed() == []
     put(aws, "AWS/Lambda", "Duration", ("FunctionName", "ai-investment-score-dev"), 12, [100.0])  # the period before
     assert crossed() == [("duration_avg_ms", "Average per 5m > 50 for 2 periods", 100.0)]
+
+
+@pytest.mark.parametrize("value", ["often", "0"])
+def test_a_malformed_aws_max_attempts_is_one_usage_line(aws, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", value)
+    result = _invoke()
+    assert (result.exit_code, result.output.strip()) == (
+        ExitCode.USAGE, f"error: AWS_MAX_ATTEMPTS '{value}' is not a whole number of attempts of at least 1")
