@@ -13,10 +13,12 @@ from typing import Any
 from cli.errors import AiinvError, UsageError
 from cli.metrics import environment, fetch, queries, report, window
 from cli.metrics.environment import Watched
+from modules.config import Naming
 
 REFRESH_SECONDS = 60
 """CloudWatch keeps these metrics per minute: refreshing more often shows nothing new."""
 MISSING_SHOWN = 3
+_MARK = "\0"
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ def prepare(config: Any, stacks: dict, functions: Sequence[str], since: str, per
     """What one reading watches, from the synthesized stacks; unknown functions and bad durations are usage
     errors before any AWS call."""
     since_s, period_s = window.parse(since, period)
-    prefix, suffix = config.project_name + "-", "-" + config.name
+    # What every resource name of the environment starts and ends with, from the one naming rule.
+    prefix, suffix = Naming(config).resource(_MARK).split(_MARK)
     watched = environment.read(stacks, prefix=prefix, suffix=suffix)
     if not watched.functions:
         raise AiinvError(f"the synthesized stacks of '{config.name}' define no Lambda function")
@@ -68,7 +71,8 @@ def _require_deployed(reading: Reading, alarms: list[str], queues: list[str]) ->
         return
     shown = ", ".join(missing[:MISSING_SHOWN]) + (f" and {len(missing) - MISSING_SHOWN} more"
                                                   if len(missing) > MISSING_SHOWN else "")
-    raise AiinvError(f"environment '{reading.env}' is not deployed: {shown} do not exist; apply it first "
+    verb = "does" if len(missing) == 1 else "do"
+    raise AiinvError(f"environment '{reading.env}' is not deployed: {shown} {verb} not exist; apply it first "
                      f"(aiinv apply --env {reading.env})")
 
 

@@ -212,7 +212,7 @@ def test_a_queue_missing_alone_is_named(aws) -> None:
     sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName="ai-investment-market-dlq-dev")["QueueUrl"])
     result = _invoke("--json")
     assert (result.exit_code, result.output.strip()) == (
-        ExitCode.ERROR, "error: environment 'dev' is not deployed: queue ai-investment-market-dlq-dev do not exist; "
+        ExitCode.ERROR, "error: environment 'dev' is not deployed: queue ai-investment-market-dlq-dev does not exist; "
                         "apply it first (aiinv apply --env dev)")
 
 
