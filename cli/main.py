@@ -345,6 +345,41 @@ def logs(
 
 @app.command()
 @boundary
+def metrics(
+    env: opt.Env,
+    functions: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[FUNCTION]...", show_default=False,
+                       help="Functions to show (short names, as `aiinv logs` takes them). Default: all."),
+    ] = None,
+    project_name: opt.ProjectName = None,
+    since: Annotated[str, typer.Option("--since", help="How far back: 30m, 3h, 1d.")] = "3h",
+    period: Annotated[str, typer.Option("--period", help="One trend point per period: 1m, 5m, 1h.")] = "5m",
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Refresh in place every minute until Ctrl-C (only on a terminal).")
+    ] = False,
+    no_color: opt.NoColor = False,
+    skip_synth: opt.SkipSynth = False,
+    force_synth: opt.ForceSynth = False,
+) -> int:
+    """Errors, throttles and p95 duration per function, queue depths and alarm states of ENV, from CloudWatch.
+
+    One GetMetricData batch; a figure that crosses its alarm's threshold (as synthesized) is marked and names
+    the alarm. --watch refreshes in place on a terminal until Ctrl-C.
+    """
+    from cli.metrics import command
+    from cli.metrics.stacks import synthesized
+    from cli.session import load_config
+
+    config = load_config(env, project_name)
+    with synthesized(config, skip_synth=skip_synth, force_synth=force_synth) as stacks:
+        reading = command.prepare(config, stacks, functions or [], since, period)
+    return command.show(reading, as_json=json_out, watch=watch, no_color=no_color)
+
+
+@app.command()
+@boundary
 def doctor(
     env: Annotated[
         str | None,

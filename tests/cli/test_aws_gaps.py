@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from tests.support import aws_gaps
@@ -224,3 +226,66 @@ def test_tags_given_when_a_bucket_is_created_are_kept() -> None:
     assert answer.status_code == 200, answer.data
     tags = client("s3control").list_tags_for_resource(AccountId=ACCOUNT, ResourceArn="arn:aws:s3:::tagged-bucket")
     assert sorted((t["Key"], t["Value"]) for t in tags["Tags"]) == [("environment", "dev"), ("stack", "data")]
+
+
+def _duration_query(query_id: str, stat: str, period: int = 300) -> dict:
+    metric = {"Namespace": "AWS/Lambda", "MetricName": "Duration", "Dimensions": [{"Name": "FunctionName",
+                                                                                   "Value": "score"}]}
+    return {"Id": query_id, "MetricStat": {"Metric": metric, "Period": period, "Stat": stat}}
+
+
+def test_get_metric_data_answers_percentiles_by_nearest_rank() -> None:
+    cloudwatch = client("cloudwatch")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+        "MetricName": "Duration", "Dimensions": [{"Name": "FunctionName", "Value": "score"}],
+        "Timestamp": now - timedelta(minutes=2), "Values": [float(v) for v in range(1, 101)], "Unit": "Milliseconds"}])
+    answer = cloudwatch.get_metric_data(
+        MetricDataQueries=[_duration_query("p95", "p95", 3600), _duration_query("p50", "p50", 3600),
+                           _duration_query("p99_9", "p99.9", 3600), _duration_query("avg", "Average", 3600)],
+        StartTime=now - timedelta(hours=1), EndTime=now)
+    values = {r["Id"]: r["Values"] for r in answer["MetricDataResults"]}
+    assert values == {"p95": [95.0], "p50": [50.0], "p99_9": [100.0], "avg": [50.5]}
+
+
+def test_get_metric_data_leaves_out_a_percentile_of_statistic_sets_instead_of_failing() -> None:
+    cloudwatch = client("cloudwatch")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+        "MetricName": "Duration", "Dimensions": [{"Name": "FunctionName", "Value": "score"}],
+        "Timestamp": now - timedelta(minutes=2),
+        "StatisticValues": {"SampleCount": 2, "Sum": 3, "Minimum": 1, "Maximum": 2}}])
+    answer = cloudwatch.get_metric_data(MetricDataQueries=[_duration_query("p95", "p95", 3600),
+                                                           _duration_query("max", "Maximum", 3600)],
+                                        StartTime=now - timedelta(hours=1), EndTime=now)
+    assert {r["Id"]: r["Values"] for r in answer["MetricDataResults"]} == {"p95": [], "max": [2.0]}
+
+
+def test_get_metric_data_refuses_more_than_500_queries() -> None:
+    now = datetime.now(UTC)
+    queries = [_duration_query(f"q{i}", "Sum") for i in range(aws_gaps.METRIC_DATA_MAX_QUERIES + 1)]
+    with pytest.raises(ClientError, match="must not have a size greater than 500"):
+        client("cloudwatch").get_metric_data(MetricDataQueries=queries, StartTime=now - timedelta(hours=1),
+                                             EndTime=now)
+
+
+def test_get_metric_data_pages_by_max_datapoints_with_next_token() -> None:
+    cloudwatch = client("cloudwatch")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=[
+        {"MetricName": "Duration", "Dimensions": [{"Name": "FunctionName", "Value": "score"}],
+         "Timestamp": now - timedelta(minutes=5 * i + 1), "Value": float(i)} for i in range(7)])
+    queries = [_duration_query("a", "Maximum"), _duration_query("empty", "Maximum", 60), _duration_query("b", "Sum")]
+    queries[1]["MetricStat"]["Metric"]["MetricName"] = "Nothing"
+    whole = cloudwatch.get_metric_data(MetricDataQueries=queries, StartTime=now - timedelta(hours=1), EndTime=now)
+    assert "NextToken" not in whole
+    pages = list(cloudwatch.get_paginator("get_metric_data").paginate(
+        MetricDataQueries=queries, StartTime=now - timedelta(hours=1), EndTime=now, MaxDatapoints=4))
+    assert [sum(len(r["Values"]) for r in p["MetricDataResults"]) for p in pages] == [4, 4, 4, 2]
+    assert pages[0]["MetricDataResults"][0]["StatusCode"] == "PartialData"
+    merged: dict[str, list[float]] = {}
+    for page in pages:
+        for result in page["MetricDataResults"]:
+            merged.setdefault(result["Id"], []).extend(result["Values"])
+    assert merged == {r["Id"]: r["Values"] for r in whole["MetricDataResults"]}
+    assert merged["empty"] == [] and sorted(merged["a"]) == [float(i) for i in range(7)]

@@ -22,7 +22,7 @@ print(sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in ("cdktf
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["plan", "--help"], ["list", "--env", "dev"]])
+@pytest.mark.parametrize("args", [["--help"], ["plan", "--help"], ["metrics", "--help"], ["list", "--env", "dev"]])
 def test_fast_paths_import_no_cdktf(args: list[str], tmp_path: Path) -> None:
     fake_synth(tmp_path, "dev", {"ai-investment-security-dev": []})  # for `list`
     done = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=tmp_path, capture_output=True, text=True,

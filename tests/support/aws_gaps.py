@@ -357,6 +357,81 @@ def _bucket_tags_on_create() -> None:
     S3Response._bucket_response_put = put_with_tags  # type: ignore[method-assign]
 
 
+METRIC_DATA_MAX_QUERIES = 500
+"""GetMetricData takes at most this many queries per call."""
+METRIC_DATA_MAX_DATAPOINTS = 100_800
+"""GetMetricData returns at most this many datapoints per call unless MaxDatapoints asks for fewer."""
+
+
+def _metric_percentiles() -> None:
+    import math
+    import re
+
+    from moto.cloudwatch.models import CloudWatchBackend, Statistics
+
+    percentile = re.compile(r"p(\d{1,2}(?:\.\d+)?)")
+    statistic_for = Statistics.get_statistics_for_type
+    get_metric_data = CloudWatchBackend.get_metric_data
+
+    def with_percentiles(self: Statistics, stat: str) -> Any:
+        match = percentile.fullmatch(stat)
+        if match is None:
+            return statistic_for(self, stat)
+        values = sorted(self.metric_single_values_list)
+        if not values or self.metric_aggregated_list:
+            return None  # statistic sets carry no distribution: CloudWatch has no percentile for them either
+        # Nearest rank: the smallest value with at least p % of the samples at or below it.
+        return values[max(1, math.ceil(float(match.group(1)) / 100 * len(values))) - 1]
+
+    def without_missing(self: CloudWatchBackend, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        results = get_metric_data(self, *args, **kwargs)
+        for result in results:
+            kept = [(t, v) for t, v in zip(result["timestamps"], result["values"], strict=True) if v is not None]
+            result["timestamps"], result["values"] = [t for t, _ in kept], [v for _, v in kept]
+        return results
+
+    Statistics.get_statistics_for_type = with_percentiles  # type: ignore[method-assign]
+    CloudWatchBackend.get_metric_data = without_missing  # type: ignore[method-assign]
+
+
+def _metric_data_limits() -> None:
+    import base64
+
+    from moto.cloudwatch.exceptions import ValidationError
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    get_metric_data = CloudWatchResponse.get_metric_data
+
+    def limited(self: CloudWatchResponse) -> ActionResult:
+        params = self._get_params()
+        queries = params.get("MetricDataQueries", [])
+        if len(queries) > METRIC_DATA_MAX_QUERIES:
+            raise ValidationError(f"The collection MetricDataQueries must not have a size greater than "
+                                  f"{METRIC_DATA_MAX_QUERIES}.")
+        limit = min(int(params.get("MaxDatapoints") or METRIC_DATA_MAX_DATAPOINTS), METRIC_DATA_MAX_DATAPOINTS)
+        token = params.get("NextToken")
+        offset = int(base64.b64decode(token)) if token else 0
+        results: list[dict[str, Any]] = get_metric_data(self).result["MetricDataResults"]  # type: ignore[index]
+        # One page holds the datapoints [offset, offset + limit) of all results laid end to end; a result without
+        # any datapoint comes on the first page.
+        paged, start = [], 0
+        for result in results:
+            count = len(result["values"])
+            low, high = max(offset - start, 0), min(offset + limit - start, count)
+            if high > low or (count == 0 and offset == 0):
+                paged.append({**result, "values": result["values"][low:high],
+                              "timestamps": result["timestamps"][low:high],
+                              "status_code": "PartialData" if high < count else "Complete"})
+            start += count
+        answer: dict[str, Any] = {"MetricDataResults": paged}
+        if offset + limit < start:
+            answer["NextToken"] = base64.b64encode(str(offset + limit).encode()).decode()
+        return ActionResult(answer)
+
+    CloudWatchResponse.get_metric_data = limited  # type: ignore[method-assign]
+
+
 GAPS: tuple[Gap, ...] = (
     Gap("aiinv doctor, bootstrap", "Lambda GetAccountSettings",
         "not emulated; doctor compares reserved concurrency with the account's quota", _lambda_account_settings),
@@ -397,6 +472,11 @@ GAPS: tuple[Gap, ...] = (
     Gap("aws_s3_bucket", "S3 CreateBucket (CreateBucketConfiguration Tags)",
         "moto ignores the tags given at creation, which the provider then reads through S3 Control: a perpetual "
         "diff on tags", _bucket_tags_on_create),
+    Gap("aiinv metrics", "CloudWatch GetMetricData (percentile statistics such as p95)",
+        "moto computes no percentile and fails (HTTP 500) serializing the missing value", _metric_percentiles),
+    Gap("aiinv metrics", "CloudWatch GetMetricData (500 queries, MaxDatapoints, NextToken)",
+        "moto takes any number of queries and returns every datapoint in one answer: a client that does not page "
+        "or that sends more than 500 queries would pass here and fail against CloudWatch", _metric_data_limits),
 )
 
 KNOWN_FAILURES: dict[str, str] = {}
