@@ -11,6 +11,7 @@ import pytest
 
 from tests.support import aws_gaps
 from tests.support import synthesized as synth
+from tests.support.skips import pytest_sessionfinish  # noqa: F401 - any skip not listed with its reason fails the run
 
 _OWNED_SYNTH_DIR = pytest.StashKey[str]()
 

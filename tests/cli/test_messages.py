@@ -82,31 +82,51 @@ def test_bad_plan_options_are_one_line_usage_errors_before_anything_runs(
     assert (ws.root / "report.txt").read_text() == "notes"
 
 
-def _read_only(path: Path) -> list[str]:
-    """A command prefix that runs the rest with `path` read-only (for root too: a read-only bind mount)."""
+def _read_only(path: Path, how: str, workspace: Path) -> list[str]:
+    """A command prefix that runs the rest with `path` read-only, for root too: a read-only bind mount in a
+    mount namespace of its own, or the run as an unprivileged user that does not own `path`."""
+    if how == "namespace":
+        if os.geteuid() != 0:
+            path.chmod(0o555)
+            return []
+        script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+        return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, str(path)]
     if os.geteuid() != 0:
         path.chmod(0o555)
         return []
-    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False)
-    if probe.returncode != 0:
-        pytest.skip("running as root without mount namespaces: cannot make a directory read-only")
-    script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
-    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, str(path)]
+    # As `nobody`: everything of the workspace is theirs but `path`, which stays root's and not writable to others;
+    # the directories above it (pytest's are private to root) only traversable.
+    for parent in workspace.parents:
+        if parent.stat().st_uid == 0 and not parent.stat().st_mode & 0o001:
+            parent.chmod(parent.stat().st_mode | 0o001)
+    for item in [workspace, *workspace.rglob("*")]:
+        os.chown(item, NOBODY, NOBODY, follow_symlinks=False)
+    os.chown(path, 0, 0)
+    path.chmod(0o755)
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
 
+NOBODY = 65534
+# Both ways run wherever they can; as root without mount namespaces, the unprivileged user still does.
+READ_ONLY_WAYS = [way for way in ("namespace", "unprivileged user")
+                  if way != "namespace" or os.geteuid() != 0
+                  or subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False).returncode == 0]
+
+
+@pytest.mark.parametrize("how", READ_ONLY_WAYS)
 @pytest.mark.parametrize(("where", "what"), [
     (".", "the working directory"),
     ("cdktf.out", "the synth output directory"),
     ("plans", "the plan directory's parent (--out)"),
 ])
 def test_a_read_only_directory_is_one_line_before_any_stack_is_planned(
-        workspace: Workspace, where: str, what: str) -> None:
+        workspace: Workspace, where: str, what: str, how: str) -> None:
     ws = workspace
     _bootstrap(ws)
     (ws.root / "cdktf.out").mkdir()
     (ws.root / "plans").mkdir()
     target = (ws.root / where).resolve()
-    prefix = _read_only(target)
+    prefix = _read_only(target, how, ws.root)
     done = subprocess.run([*prefix, *AIINV, *ws.args("plan", "--env", "dev")], cwd=ws.root, env=ws.env,
                           capture_output=True, text=True, timeout=120, check=False)
     target.chmod(0o755)
