@@ -8,12 +8,20 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support import aws_gaps
 from tests.support import synthesized as synth
 from tests.support.skips import pytest_sessionfinish  # noqa: F401 - any skip not listed with its reason fails the run
 
 _OWNED_SYNTH_DIR = pytest.StashKey[str]()
+
+# Property tests: in CI (`.ci/run` sets HYPOTHESIS_PROFILE=ci) the same examples every run, so a red run
+# reproduces, and every failure prints the blob that replays it; locally, new examples each run. Tests that
+# set their own max_examples keep it.
+settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None, max_examples=100)
+settings.register_profile("dev", print_blob=True, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
