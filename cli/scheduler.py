@@ -45,11 +45,12 @@ def run_graph(
     interrupted: threading.Event,
     reads: Reads | None = None,
     prepare: Prepare | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Outcome]:
     """Outcome per stack in `order`. `waits_for` maps a stack to the stacks that must finish first;
     `reads` says which upstream outputs each stack reads; `prepare` is optional work a stack can do
     before its upstream is done (its result is the stack's own business; its time counts in the
-    stack's duration when the stack runs)."""
+    stack's duration when the stack runs). `clock` measures those durations."""
     workers = max(1, parallelism)
     results: dict[str, Outcome] = {}
     pending = list(order)
@@ -72,13 +73,13 @@ def run_graph(
                     results[name] = gate
                     pending.remove(name)
                 elif len(running) + len(preparing) < workers:
-                    running[pool.submit(_timed, task, name)] = name
+                    running[pool.submit(_timed, task, name, clock)] = name
                     pending.remove(name)
             if prepare is not None and not preparing and len(running) < workers and not interrupted.is_set():
                 ahead = next((n for n in pending if n not in prepared), None)
                 if ahead is not None:
                     prepared.add(ahead)
-                    preparing[pool.submit(_prepare_timed, prepare, ahead)] = ahead
+                    preparing[pool.submit(_prepare_timed, prepare, ahead, clock)] = ahead
             if running or preparing:
                 done, _ = wait([*running, *preparing], timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -109,16 +110,16 @@ def _reads_a_change(up: Outcome, reads: Mapping[str, frozenset[str]] | None) -> 
     return bool(reads.get(up.stack, frozenset()) & set(up.changed_outputs))
 
 
-def _prepare_timed(prepare: Prepare, name: str) -> float:
+def _prepare_timed(prepare: Prepare, name: str, clock: Callable[[], float]) -> float:
     """Seconds spent; a failure is left for the stack's own step to meet and report."""
-    start = time.monotonic()
+    start = clock()
     with contextlib.suppress(Exception):
         prepare(name)
-    return time.monotonic() - start
+    return clock() - start
 
 
-def _timed(task: Task, name: str) -> Outcome:
-    start = time.monotonic()
+def _timed(task: Task, name: str, clock: Callable[[], float]) -> Outcome:
+    start = clock()
     try:
         outcome = task(name)
     except AiinvError as exc:
@@ -127,5 +128,5 @@ def _timed(task: Task, name: str) -> Outcome:
         outcome = Outcome(name, status, exc.message, blocked_by=blocked_by)
     except Exception as exc:
         outcome = Outcome(name, Status.FAILED, f"{type(exc).__name__}: {exc}")
-    outcome.duration = time.monotonic() - start
+    outcome.duration = clock() - start
     return outcome

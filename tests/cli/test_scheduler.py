@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+
+import pytest
 
 from cli.errors import AiinvError
 from cli.outcome import Outcome, Status
@@ -53,24 +56,41 @@ def test_only_dependents_that_read_a_changed_output_are_blocked() -> None:
     assert out["compute"].detail == "blocked by security" and out["api"].detail == "blocked by security"
 
 
-def test_independent_stacks_run_concurrently_up_to_parallelism() -> None:
-    active, peak, lock = [0], [0], threading.Lock()
+def _wait_for(condition: Callable[[], bool], deadline: float = 10.0) -> bool:
+    """Poll `condition` until it holds or `deadline` seconds pass (a slow machine only waits longer)."""
+    end = time.monotonic() + deadline
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+@pytest.mark.parametrize("parallelism", [1, 2])
+def test_independent_stacks_run_concurrently_up_to_parallelism(parallelism: int) -> None:
+    active, peak, lock, release = [0], [0], threading.Lock(), threading.Event()
 
     def task(name: str) -> Outcome:
         with lock:
             active[0] += 1
             peak[0] = max(peak[0], active[0])
-        time.sleep(0.3)
+        release.wait(30)  # held until the test has seen how many run at once
         with lock:
             active[0] -= 1
         return Outcome(name, Status.NO_CHANGES)
 
-    names = ["a", "b", "c"]
-    run_graph(names, {}, task, parallelism=2, interrupted=threading.Event())
-    assert peak[0] == 2
-    peak[0] = 0
-    run_graph(names, {}, task, parallelism=1, interrupted=threading.Event())
-    assert peak[0] == 1
+    runner = threading.Thread(target=run_graph, args=(["a", "b", "c"], {}, task),
+                              kwargs={"parallelism": parallelism, "interrupted": threading.Event()})
+    runner.start()
+    try:
+        assert _wait_for(lambda: active[0] == parallelism), f"{active[0]} of 3 started, {parallelism} expected"
+        # A third task would have to start while these are held; give it the chance (a correct scheduler never
+        # starts one, so a slow machine cannot fail this, only miss a wrong scheduler).
+        assert not _wait_for(lambda: active[0] > parallelism, deadline=0.3)
+    finally:
+        release.set()
+        runner.join(30)
+    assert peak[0] == parallelism
 
 
 def test_nothing_new_starts_after_an_interrupt() -> None:
@@ -85,38 +105,63 @@ def test_nothing_new_starts_after_an_interrupt() -> None:
     assert {o.status for n, o in out.items() if n != "security"} == {Status.INTERRUPTED}
 
 
+class _WorkClock:
+    """Each thread's own seconds of work: durations come out exact whatever the machine's load."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __call__(self) -> float:
+        return getattr(self._local, "now", 0.0)
+
+    def work(self, seconds: float) -> None:
+        self._local.now = self() + seconds
+
+
 def test_an_idle_worker_prepares_waiting_stacks_one_at_a_time() -> None:
     active, peak, lock = {"task": 0, "prepare": 0}, {"task": 0, "prepare": 0, "all": 0}, threading.Lock()
     events: list[tuple[str, str]] = []
+    clock = _WorkClock()
+    a_running, b_preparing = threading.Event(), threading.Event()
 
-    def busy(kind: str, name: str) -> None:
+    def begin(kind: str, name: str) -> None:
         with lock:
             active[kind] += 1
             peak[kind] = max(peak[kind], active[kind])
             peak["all"] = max(peak["all"], sum(active.values()))
             events.append((kind, name))
-        time.sleep(0.1)
+
+    def end(kind: str, seconds: float) -> None:
+        clock.work(seconds)
         with lock:
             active[kind] -= 1
 
     def prepare(name: str) -> None:
-        busy("prepare", name)
+        begin("prepare", name)
+        if name == "b":
+            b_preparing.set()
+            assert a_running.wait(30)  # b's preparation overlaps a's step
+        end("prepare", 5.0)
 
     def task(name: str) -> Outcome:
-        busy("task", name)
+        begin("task", name)
+        if name == "a":
+            a_running.set()
+            assert b_preparing.wait(30), "b was not prepared while a ran"
+        end("task", 10.0)
         return Outcome(name, Status.APPLIED)
 
     chain = ["a", "b", "c", "d"]
     waits = {"b": ["a"], "c": ["b"], "d": ["c"]}
-    out = run_graph(chain, waits, task, parallelism=3, interrupted=threading.Event(), prepare=prepare)
+    out = run_graph(chain, waits, task, parallelism=3, interrupted=threading.Event(), prepare=prepare, clock=clock)
     assert {o.status for o in out.values()} == {Status.APPLIED}
     # The root starts at once and the next waiting stack is prepared beside it.
-    assert events[:2] == [("task", "a"), ("prepare", "b")]
+    assert set(events[:2]) == {("task", "a"), ("prepare", "b")}
     assert [n for k, n in events if k == "task"] == chain
     assert peak["prepare"] == 1 and peak["all"] == 2
     prepared = [n for k, n in events if k == "prepare"]
-    # A stack's duration includes the time it was prepared ahead (0.1 s here) and its own step.
-    assert out["a"].duration < out["b"].duration and all(out[n].duration >= 0.2 for n in prepared)
+    # A stack's duration is the time it was prepared ahead plus its own step, exactly.
+    assert {n: out[n].duration for n in chain} == {n: 15.0 if n in prepared else 10.0 for n in chain}
     # Each stack is prepared at most once, and never after its own step started.
     assert len(prepared) == len(set(prepared)) and prepared[0] == "b"
     for name in prepared:
