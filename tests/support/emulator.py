@@ -19,6 +19,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -89,29 +90,32 @@ def _describe(environ: dict[str, Any]) -> str:
 
 
 def start(log: IO[str] | None = None, timeout: float = 30, port: int = 0) -> tuple[subprocess.Popen, str]:
-    """The emulator in its own process on a free port of 127.0.0.1 (or `port`), once it accepts connections: the
-    process and its endpoint. Its output goes to `log` (or nowhere); RuntimeError if it does not start in time."""
-    if not port:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+    """The emulator in its own process on 127.0.0.1 (a port the server itself binds, or `port`), once it accepts
+    connections: the process and its endpoint. Its output goes to `log` (or nowhere); RuntimeError if it does not
+    start in time. The server reports the port it bound, so no other process can take it in between."""
     output = log if log is not None else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "-m", __name__, "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=output, stderr=subprocess.STDOUT, cwd=REPO)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
+    with tempfile.TemporaryDirectory(prefix="aiinv-emulator-") as scratch:
+        port_file = Path(scratch) / "port"
+        proc = subprocess.Popen([sys.executable, "-m", __name__, "-H", "127.0.0.1", "-p", str(port),
+                                 "--port-file", str(port_file)], stdout=output, stderr=subprocess.STDOUT, cwd=REPO)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None:
+            if port_file.exists():
+                bound = int(port_file.read_text())
+                try:
+                    socket.create_connection(("127.0.0.1", bound), timeout=0.5).close()
+                    return proc, f"http://127.0.0.1:{bound}"
+                except OSError:
+                    pass
+            time.sleep(0.05)
     proc.kill()
-    raise RuntimeError(f"the emulator did not accept connections on port {port} within {timeout:.0f} s")
+    raise RuntimeError(f"the emulator did not accept connections{f' on port {port}' if port else ''} "
+                       f"within {timeout:.0f} s")
 
 
 def main(argv: list[str] | None = None) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     from tests.support import aws_gaps
 
@@ -119,17 +123,28 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
-    parser.add_argument("-p", "--port", type=int, required=True)
+    parser.add_argument("-p", "--port", type=int, required=True, help="0: any free port")
+    parser.add_argument("--port-file", type=Path, help="where to write the port once it is bound")
     args = parser.parse_args(argv)
-    os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it, as moto_server does
     # AWS-managed policies exist in every account (bootstrap attaches one to API Gateway's logging role).
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    app = ReplayRetries(DomainDispatcherApplication(create_backend_app), log)
-    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    app: list[Any] = []  # built once the port is known: moto builds some URLs from MOTO_PORT
+
+    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+        return app[0](environ, start_response)
+
+    server = make_server(args.host, args.port, serve, threaded=True, request_handler=MotoRequestHandler)
+    os.environ.setdefault("MOTO_PORT", str(server.port))  # as moto_server does
+    app.append(ReplayRetries(DomainDispatcherApplication(create_backend_app), log))
+    if args.port_file:
+        partial = args.port_file.with_suffix(".partial")
+        partial.write_text(str(server.port))
+        partial.rename(args.port_file)  # the reader never sees half a number
+    server.serve_forever()
 
 
 if __name__ == "__main__":
