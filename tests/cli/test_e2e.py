@@ -163,12 +163,13 @@ def test_two_concurrent_applies_one_fails_on_the_environment_lock_and_state_stay
     ws = workspace
     _bootstrap(ws)
     _apply_all(ws)
-    slow = {"AIINV_FIXTURE_REVISION": "2", "AIINV_FIXTURE_SLEEP": "security:20"}
+    release = ws.root / "release-security"
+    slow = {"AIINV_FIXTURE_REVISION": "2", "AIINV_FIXTURE_HOLD": f"security:{release}"}
     first = ws.popen("apply", "--env", "dev", "--stack", "security", **slow)
     _wait_for(first, "Provisioning with 'local-exec'")
     held = {i["LockID"]["S"]: i for i in _lock_items(ws)}
     holder = held["aiinv-environment"]
-    # --skip-synth: the second run meets the lock well within the first one's 20 s, even on a busy machine.
+    # The first run holds its locks until the test releases it, however long the second takes.
     second = ws.run("apply", "--env", "dev", "--stack", "security", "--skip-synth", **slow)
     assert second.returncode == 1
     message = second.stderr.strip()
@@ -177,6 +178,7 @@ def test_two_concurrent_applies_one_fails_on_the_environment_lock_and_state_stay
     for value in (run_id, "apply by ", holder["Since"]["S"], f"aiinv unlock --env dev {run_id}"):
         assert value in message, (value, message)
     assert {i["LockID"]["S"]: i for i in _lock_items(ws)} == held  # the loser touched no lock
+    release.touch()
     rest, _ = first.communicate(timeout=120)
     assert first.returncode == 0, rest
     assert _lock_items(ws) == []

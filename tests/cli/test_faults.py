@@ -47,15 +47,18 @@ def test_sigkill_of_aiinv_mid_apply_lets_terraform_finish_save_state_and_release
         workspace: Workspace) -> None:
     ws = workspace
     _bootstrap(ws)
-    running = ws.popen("apply", "--env", "dev", "--stack", "security", AIINV_FIXTURE_SLEEP="security:20")
+    release = ws.root / "release-security"
+    running = ws.popen("apply", "--env", "dev", "--stack", "security", AIINV_FIXTURE_HOLD=f"security:{release}")
     _wait_for(running, "Provisioning with 'local-exec'")
     running.kill()
     running.wait(10)
     running.stdout.close()  # nobody reads Terraform's output any more either
 
-    # While the orphaned Terraform runs, its dead aiinv's environment lock is not taken over.
+    # While the orphaned Terraform runs (held until released here), its dead aiinv's environment lock is not
+    # taken over.
     meanwhile = ws.run("plan", "--env", "dev", "--stack", "security", "--skip-synth")
     assert meanwhile.returncode == 1 and "environment dev is locked by run" in meanwhile.stderr, meanwhile.stderr
+    release.touch()
 
     def state_locks() -> list[dict]:
         return [i for i in ws.lock_items() if "Info" in i]
@@ -67,7 +70,7 @@ def test_sigkill_of_aiinv_mid_apply_lets_terraform_finish_save_state_and_release
     assert created <= ws.state_addresses("security")
     # The environment lock of the dead aiinv stays until it expires; the next run here takes it over.
     assert [i["LockID"]["S"] for i in ws.lock_items()] == ["aiinv-environment"]
-    after = ws.run("plan", "--env", "dev", "--stack", "security", AIINV_FIXTURE_SLEEP="security:20")
+    after = ws.run("plan", "--env", "dev", "--stack", "security", AIINV_FIXTURE_HOLD=f"security:{release}")
     assert after.returncode == 0, after.stdout + after.stderr
     assert "took over the environment lock" in after.stderr
     assert ws.lock_items() == []
