@@ -42,6 +42,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(synth.variants_root(), ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_boto3_default_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """boto3's default session keeps the credentials it first resolved for the life of the process: without
+    this, a test that has none would see the previous test's (and one that expects none would reach AWS)."""
+    import boto3
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+
+
 @pytest.fixture(scope="session")
 def synth_root() -> Path:
     for name in ("dev", "staging", "prod"):

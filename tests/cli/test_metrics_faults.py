@@ -13,6 +13,7 @@ import sys
 import termios
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,9 @@ def refusing(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RefuseM
     thread.start()
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_port}")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
+    # moto's backends live in this process and outlast a test: start from none, whatever ran here before.
+    urllib.request.urlopen(urllib.request.Request(
+        f"http://127.0.0.1:{server.server_port}/moto-api/reset", method="POST"), timeout=30).close()
     busy_environment(load_environment("dev", env={}))
     try:
         yield refuse
