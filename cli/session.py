@@ -248,6 +248,17 @@ def _track_live_runs(runner: ProcessRunner, stacks: dict[str, Stack]) -> None:
     runner.on_end = lambda proc: liveruns.forget(proc.pid)
 
 
+SECOND_INTERRUPT = ("note: still stopping: Terraform is saving state and releasing its locks; interrupt once more "
+                    "to kill it (its state locks may then remain)")
+
+
+def _say_in_handler(line: str) -> None:
+    """One line on stderr from a signal handler: straight to the descriptor, never through Python's buffered
+    stream, which the interrupted code may be writing to at that moment."""
+    with contextlib.suppress(OSError):
+        os.write(2, f"{line}\n".encode())
+
+
 @contextmanager
 def forward_interrupts(runner: ProcessRunner) -> Iterator[None]:
     """While Terraform runs, SIGINT/SIGTERM/SIGHUP interrupt the children once and start nothing new."""
@@ -261,9 +272,11 @@ def forward_interrupts(runner: ProcessRunner) -> Iterator[None]:
         nonlocal count
         count += 1
         runner.stop_signal = runner.stop_signal or signum
-        # 1st: graceful stop; 2nd: ignored (Terraform is writing state); 3rd: kill.
+        # 1st: graceful stop; 2nd: ignored (Terraform is writing state), said so; 3rd: kill.
         if count == 1 or count >= 3:
             runner.interrupt(force=count >= 3)
+        elif count == 2:
+            _say_in_handler(SECOND_INTERRUPT)
 
     previous = {sig: signal.signal(sig, handler) for sig in signals.STOP_SIGNALS}
     try:

@@ -190,9 +190,12 @@ def test_three_interrupts_on_a_frozen_backend_say_truthfully_that_the_lock_may_r
     _wait_for(running, "Provisioning with 'local-exec'")
     os.kill(backend, signal.SIGSTOP)
     try:
-        for _ in range(3):
-            running.send_signal(signal.SIGINT)
-            time.sleep(1)
+        # Each interrupt once the previous one has visibly arrived (two in a row may merge into one).
+        running.send_signal(signal.SIGINT)
+        _wait_for(running, "Interrupt received")
+        running.send_signal(signal.SIGINT)
+        _wait_for(running, "note: still stopping")
+        running.send_signal(signal.SIGINT)
         out, _ = running.communicate(timeout=120)
     finally:
         os.kill(backend, signal.SIGCONT)
@@ -205,3 +208,33 @@ def test_three_interrupts_on_a_frozen_backend_say_truthfully_that_the_lock_may_r
     met = ws.run("plan", "--env", "dev", "--stack", "security")
     assert met.returncode == 1 and f"aiinv unlock --env dev --stack {ws.naming.stack('security')} {held[0]['ID']}" \
         in met.stdout
+
+
+def test_the_second_interrupt_is_ignored_and_said_so_and_after_a_kill_the_reachable_backend_names_the_locks(
+        own_backend: tuple[Workspace, Callable[[], None], Callable[[], None]]) -> None:
+    """Each interrupt is sent once the previous one has visibly arrived (never two in a row, which the kernel may
+    merge into one). The backend is frozen while Terraform is stopping, so the stop takes as long as the test
+    needs, and running again when aiinv checks what remains."""
+    ws, _, _ = own_backend
+    backend = int(ws.extra[0])
+    _bootstrap(ws)
+    release = ws.root / "release-security"
+    running = ws.popen("apply", "--env", "dev", "--stack", "security", AIINV_FIXTURE_HOLD=f"security:{release}")
+    _wait_for(running, "Provisioning with 'local-exec'")
+    os.kill(backend, signal.SIGSTOP)
+    try:
+        running.send_signal(signal.SIGINT)
+        _wait_for(running, "Interrupt received")  # Terraform's own acknowledgement, through aiinv
+        running.send_signal(signal.SIGINT)
+        _wait_for(running, "note: still stopping: Terraform is saving state and releasing its locks")
+        assert running.poll() is None  # the second interrupt stopped nothing
+        running.send_signal(signal.SIGINT)
+    finally:
+        os.kill(backend, signal.SIGCONT)
+    out, _ = running.communicate(timeout=120)
+    assert running.returncode == 130, out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith(f"error: interrupted; the state locks of {ws.naming.stack('security')} remain"), out
+    held = [json.loads(i["Info"]["S"]) for i in ws.lock_items() if "Info" in i]
+    assert [h["Path"] for h in held] == [f"{ws.naming.state_bucket()}/{ws.naming.state_key('security')}"]
+    assert f"aiinv unlock --env dev --stack {ws.naming.stack('security')} {held[0]['ID']}" in out
