@@ -200,16 +200,22 @@ def test_failing_stack_skips_dependents_and_independent_stacks_finish(workspace:
         assert " skipped " in rows[downstream]
 
 
-def test_interrupt_during_apply_releases_the_lock_and_exits_130(workspace: Workspace) -> None:
+@pytest.mark.parametrize(("signum", "code", "word"), [(signal.SIGINT, 130, "interrupted"),
+                                                       (signal.SIGTERM, 143, "terminated")])
+def test_a_stop_signal_during_apply_releases_the_lock_and_exits_with_its_code(
+        workspace: Workspace, signum: int, code: int, word: str) -> None:
     ws = workspace
     _bootstrap(ws)
     running = ws.popen("apply", "--env", "dev", "--stack", "security", AIINV_FIXTURE_SLEEP="security:60")
     _wait_for(running, "Provisioning with 'local-exec'")
-    running.send_signal(signal.SIGINT)
+    running.send_signal(signum)
     rest, _ = running.communicate(timeout=60)
-    assert running.returncode == 130, rest
-    assert "interrupted" in rest
+    assert running.returncode == code, rest
+    assert rest.strip().splitlines()[-1].startswith(f"error: {word}; "), rest
+    assert "no state lock remains" in rest
     assert _lock_items(ws) == []
+    # What Terraform created before the stop is in state, not stranded outside it.
+    assert "terraform_data.main" in ws.state_addresses("security")
     again = ws.run("plan", "--env", "dev", "--stack", "security")
     assert "locked" not in again.stdout + again.stderr
     assert again.returncode in (0, 2)
