@@ -41,9 +41,10 @@ def bootstrap(config: object) -> list[Step]:
     try:
         s3 = boto3.client("s3", region_name=region)
         ddb = boto3.client("dynamodb", region_name=region)
+        tags = naming.tags("bootstrap")
         steps = [
-            Step("state bucket", bucket, _state(_bucket(s3, bucket, region))),
-            Step("lock table", table, _state(_table(ddb, table))),
+            Step("state bucket", bucket, _state(_bucket(s3, bucket, region, tags))),
+            Step("lock table", table, _state(_table(ddb, table, tags))),
         ]
         account = ensure_account_settings(config, boto3.Session())
         return steps + [Step(s.resource, s.name, s.state) for s in account]
@@ -51,7 +52,7 @@ def bootstrap(config: object) -> list[Step]:
         raise AiinvError(f"bootstrap of '{config.name}' failed: {exc}") from exc  # type: ignore[attr-defined]
 
 
-def _bucket(s3: object, name: str, region: str) -> bool:
+def _bucket(s3: object, name: str, region: str, tags: dict[str, str]) -> bool:
     from botocore.exceptions import ClientError
 
     try:
@@ -73,6 +74,15 @@ def _bucket(s3: object, name: str, region: str) -> bool:
         },
     )
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    # Ours over whatever tags someone added, which stay.
+    try:
+        current = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchTagSet":
+            raise
+        current = {}
+    merged = {**current, **tags}
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in merged.items()]})
     s3.put_bucket_encryption(
         Bucket=name,
         ServerSideEncryptionConfiguration={
@@ -103,13 +113,16 @@ def _tls_only_policy(bucket: str) -> dict:
     }
 
 
-def _table(ddb: object, name: str) -> bool:
+def _table(ddb: object, name: str, tags: dict[str, str]) -> bool:
+    pairs = [{"Key": k, "Value": v} for k, v in tags.items()]
     try:
-        ddb.describe_table(TableName=name)
+        arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+        ddb.tag_resource(ResourceArn=arn, Tags=pairs)
         return True
     except ddb.exceptions.ResourceNotFoundException:
         pass
     ddb.create_table(
+        Tags=pairs,
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],

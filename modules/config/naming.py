@@ -75,6 +75,11 @@ class Naming:
         return f"{self._prefix}-{name}"
 
     # Remote state: one bucket and one lock table per environment, one key per stack.
+    def tags(self, owner: str) -> dict[str, str]:
+        """The tags of every resource: the stacks' default tags (`owner` the stack's kind) and `aiinv bootstrap`'s
+        (`owner` "bootstrap"); budgets and cost allocation read `COST_ALLOCATION_TAG`."""
+        return {"project": self._prefix, COST_ALLOCATION_TAG: self._env, "stack": owner, "managed-by": "aiinv"}
+
     def state_bucket(self) -> str:
         return self.bucket("tfstate")
 

@@ -7,7 +7,6 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from modules.config import EnvironmentConfig, Naming
-from modules.config.naming import COST_ALLOCATION_TAG
 
 
 class StateBackend(S3Backend):
@@ -51,9 +50,4 @@ class BaseStack(TerraformStack):
 
     @property
     def default_tags(self) -> dict[str, str]:
-        return {
-            "project": self.config.project_name,
-            COST_ALLOCATION_TAG: self.config.name,
-            "stack": self.kind,
-            "managed-by": "aiinv",
-        }
+        return Naming(self.config).tags(self.kind)

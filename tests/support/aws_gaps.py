@@ -83,10 +83,22 @@ def _cost_allocation_tags() -> None:
         return backend.cost_allocation_tags
 
     def update_cost_allocation_tags_status(self: CostExplorerResponse) -> str:
-        statuses = tag_statuses(self)
+        # As on AWS, a key can be activated only once AWS has noticed it on resources of the account, which
+        # takes up to 24 h: here a key in use is noticed at the first call that looks and can be activated from the
+        # next one on. AWS documents no error code for it; ours names the reason.
+        backend: Any = ce_backends[self.current_account][self.partition]
+        noticed: set[str] = backend.__dict__.setdefault("noticed_tag_keys", set())
+        statuses, in_use, errors = tag_statuses(self), _tag_keys_in_use(self.current_account), []
         for entry in json.loads(self.body)["CostAllocationTagsStatus"]:
-            statuses[entry["TagKey"]] = entry["Status"]
-        return json.dumps({"Errors": []})
+            key = entry["TagKey"]
+            if key in noticed:
+                statuses[key] = entry["Status"]
+                continue
+            if key in in_use:
+                noticed.add(key)
+            errors.append({"TagKey": key, "Code": "TagKeyNotFound",
+                           "Message": "no resource of the account is known to carry this tag key yet"})
+        return json.dumps({"Errors": errors})
 
     def list_cost_allocation_tags(self: CostExplorerResponse) -> str:
         tags = [{"TagKey": k, "Type": "UserDefined", "Status": v} for k, v in sorted(tag_statuses(self).items())]
@@ -94,6 +106,14 @@ def _cost_allocation_tags() -> None:
 
     CostExplorerResponse.update_cost_allocation_tags_status = update_cost_allocation_tags_status  # type: ignore[attr-defined]
     CostExplorerResponse.list_cost_allocation_tags = list_cost_allocation_tags  # type: ignore[attr-defined]
+
+
+def _tag_keys_in_use(account: str) -> set[str]:
+    """Tag keys on the account's resources in the regions the tests use (moto's tagging API reads every service)."""
+    from moto.resourcegroupstaggingapi.models import resourcegroupstaggingapi_backends
+
+    regions = {"eu-central-1", "us-east-1", os.environ.get("AWS_DEFAULT_REGION") or "eu-central-1"}
+    return {key for region in regions for key in resourcegroupstaggingapi_backends[account][region].get_tag_keys()[1]}
 
 
 def _identity_pool_roles() -> None:
@@ -436,7 +456,10 @@ GAPS: tuple[Gap, ...] = (
     Gap("aiinv doctor, bootstrap", "Lambda GetAccountSettings",
         "not emulated; doctor compares reserved concurrency with the account's quota", _lambda_account_settings),
     Gap("aiinv bootstrap", "Cost Explorer UpdateCostAllocationTagsStatus / ListCostAllocationTags",
-        "not emulated; bootstrap activates the environment tag for cost allocation", _cost_allocation_tags),
+        "not emulated; bootstrap activates the environment tag for cost allocation, which AWS allows only for a key "
+        "it has noticed on resources of the account, up to 24 h after (emulated from moto's tagging API: noticed at "
+        "one call, activatable from the next)",
+        _cost_allocation_tags),
     Gap("aws_s3_bucket", "S3 Control ListTagsForResource / TagResource",
         "the SDK sends them to <account-id>.<endpoint host>, which does not resolve for 127.0.0.1; closed by "
         "client_env (the emulator as HTTP proxy for those hosts)"),
