@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from cli.doctor import run_checks
 from cli.errors import ExitCode
 from cli.main import app
-from modules.catalog.concurrency import reservations
 from modules.config import MarketDataStore, load_environment
+from tests.support.synthesized import stack_json
 
 
 @pytest.fixture
@@ -130,9 +130,19 @@ def test_a_missing_terraform_cli_config_is_named_with_its_fix(clean_env, tmp_pat
     assert rows["Terraform CLI config"] == f"ok {tmp_path / 'missing.tfrc'}"
 
 
+def _reservations_prod_applies() -> dict[str, int]:
+    """What the synthesized prod compute stack reserves, read from its JSON (not from the sizing the doctor uses):
+    the seed's critical functions, score and orchestrator, in the order prod lists them."""
+    functions = stack_json("prod", "compute")["resource"]["aws_lambda_function"].values()
+    reserved = {f["function_name"].removeprefix("ai-investment-").removesuffix("-prod"):
+                f["reserved_concurrent_executions"] for f in functions if "reserved_concurrent_executions" in f}
+    assert set(reserved) == {"score", "orchestrator"}
+    return {name: reserved[name] for name in ("score", "orchestrator")}
+
+
 def test_reservations_are_compared_with_the_account_concurrency_quota(clean_env) -> None:
     _credentials(clean_env)
-    wanted = reservations(load_environment("prod", env={}))
+    wanted = _reservations_prod_applies()
     asked, total = ", ".join(f"{n} {c}" for n, c in wanted.items()), sum(wanted.values())
     with mock_aws():
         _, rows = _doctor("--env", "prod")
@@ -177,7 +187,7 @@ def test_timestream_is_checked_only_where_an_environment_enables_it(clean_env) -
 def test_what_the_environment_already_reserves_counts_as_room(clean_env) -> None:
     """Re-applying prod moves its own reservations, it does not add them again."""
     _credentials(clean_env)
-    wanted = reservations(load_environment("prod", env={}))
+    wanted = _reservations_prod_applies()
     with mock_aws():
         role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         client = boto3.client("lambda", region_name="eu-central-1")
