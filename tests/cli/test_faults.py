@@ -99,7 +99,9 @@ def test_apply_into_head_finishes_releases_every_lock_and_exits_quietly(workspac
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 5
-    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) <= 1, done.stderr
+    # The one line the README promises when the reader leaves early.
+    assert done.stderr.splitlines() == [
+        "note: the output was closed before the end; Terraform's own logs are under .aiinv/logs/"], done.stderr
     assert ws.lock_items() == []
     for kind in ("security", "auth", "data", "compute", "api", "observability"):
         assert "terraform_data.main" in ws.state_addresses(kind), kind
