@@ -60,7 +60,7 @@ def bench_environment() -> dict[str, str]:
     active tracing) and the variables the Lambda runtime sets. The X-Ray SDK and Powertools Tracer take
     their Lambda path only when LAMBDA_TASK_ROOT is set; without it the SDK builds botocore clients for
     centralised sampling at import (~200 ms that a Lambda function never pays)."""
-    from cli.local_run import local_environment, table_env
+    from cli.local.pipeline import local_environment, table_env
 
     variables = local_environment("http://127.0.0.1:9", table_env())
     variables.pop("POWERTOOLS_TRACE_DISABLED", None)
@@ -171,7 +171,7 @@ def warm_latencies(n: int) -> dict[str, tuple[float, float]]:
 
     from moto import mock_aws
 
-    from cli.local_run import (
+    from cli.local.pipeline import (
         AS_OF,
         _Context,
         _rest,

@@ -13,8 +13,8 @@ from typing import Annotated, TypeVar
 import typer
 from typer.core import TyperGroup
 
-from cli import options as opt
-from cli.errors import AiinvError, ExitCode
+from cli.commands import options as opt
+from cli.core.errors import AiinvError, ExitCode
 
 F = TypeVar("F", bound=Callable[..., object])
 # Typer ships its own copy of Click; its UsageError is the base of the public BadParameter.
@@ -58,7 +58,8 @@ def boundary(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: object, **kwargs: object) -> object:
-        from cli import console, signals
+        from cli.core import console
+        from cli.engine import signals
 
         try:
             code = func(*args, **kwargs)
@@ -83,7 +84,7 @@ def boundary(func: F) -> F:
 
 def _say(line: str) -> None:
     """One line on stderr, unless stderr is gone too (a closed terminal)."""
-    from cli import console
+    from cli.core import console
 
     try:
         sys.stderr.write(line + "\n")
@@ -103,8 +104,8 @@ def _request(
     skip_synth: bool = False,
     force_synth: bool = False,
 ):
-    from cli.options import duration_seconds
-    from cli.session import Request
+    from cli.commands.options import duration_seconds
+    from cli.engine.session import Request
 
     duration_seconds(lock_timeout)  # a malformed value is a usage error before anything runs
     return Request(
@@ -127,9 +128,9 @@ def synth(env: opt.Envs, project_name: opt.ProjectName = None, force_synth: opt.
 
     Reuses the output when nothing it is made from changed since it was written.
     """
-    from cli.layout import env_dir
-    from cli.session import load_config
-    from cli.synth import synthesize_many
+    from cli.core.layout import env_dir
+    from cli.engine.session import load_config
+    from cli.synth.synthesize import synthesize_many
 
     configs = {name: load_config(name, project_name) for name in dict.fromkeys(env)}
     for name, result in synthesize_many(configs, force=force_synth).items():
@@ -147,9 +148,9 @@ def list_stacks(env: opt.Env, json_out: opt.Json = False) -> None:
     """Stacks of ENV in deploy order with their dependencies (from the last synth; fast)."""
     import json
 
-    from cli.graph import StackGraph
-    from cli.manifest import load_stacks
-    from cli.session import load_config
+    from cli.engine.graph import StackGraph
+    from cli.engine.session import load_config
+    from cli.synth.manifest import load_stacks
 
     load_config(env)
     stacks = load_stacks(env)
@@ -171,8 +172,8 @@ def list_stacks(env: opt.Env, json_out: opt.Json = False) -> None:
 def bootstrap(env: opt.Env, project_name: opt.ProjectName = None) -> None:
     """Create the state bucket and lock table of ENV and the account-level settings (idempotent); report
     what already existed."""
-    from cli.bootstrap import bootstrap as run
-    from cli.session import load_config
+    from cli.aws.bootstrap import bootstrap as run
+    from cli.engine.session import load_config
 
     for step in run(load_config(env, project_name)):
         typer.echo(f"{step.resource} {step.name}: {step.state}")
@@ -196,8 +197,9 @@ def plan(
 
     Exit: 0 no changes, 2 changes, 3 a downstream stack is blocked by unapplied upstream changes, 1 error.
     """
-    from cli import layout, preflight, workflows
-    from cli.session import open_session
+    from cli.core import layout, preflight
+    from cli.engine.session import open_session
+    from cli.workflows import stacks as workflows
 
     request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
                        force_synth)
@@ -224,8 +226,8 @@ def apply(
     force_synth: opt.ForceSynth = False,
 ) -> int:
     """Apply the selected stacks in dependency order; with --plan, exactly the reviewed plans."""
-    from cli import workflows
-    from cli.session import open_session
+    from cli.engine.session import open_session
+    from cli.workflows import stacks as workflows
 
     request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
                        force_synth)
@@ -250,8 +252,8 @@ def destroy(
     force_synth: opt.ForceSynth = False,
 ) -> int:
     """Destroy the selected stacks, dependents first. Retained data (buckets, tables) stays and is listed."""
-    from cli import destroy as destroying
-    from cli.session import open_session
+    from cli.engine.session import open_session
+    from cli.workflows import destroy as destroying
 
     request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
                        force_synth)
@@ -271,8 +273,8 @@ def output(
     no_color: opt.NoColor = False,
 ) -> None:
     """Outputs of the applied stacks (sensitive values masked unless --json)."""
-    from cli import workflows
-    from cli.session import open_session
+    from cli.engine.session import open_session
+    from cli.workflows import stacks as workflows
 
     request = _request(env, project_name, [stack] if stack else None, no_color=no_color, skip_synth=True)
     with open_session(request, synth=False) as session:
@@ -293,8 +295,8 @@ def drift(
     force_synth: opt.ForceSynth = False,
 ) -> int:
     """Refresh-only plan across stacks. Exit 2 when anything drifted, 0 when not."""
-    from cli import workflows
-    from cli.session import open_session
+    from cli.engine.session import open_session
+    from cli.workflows import stacks as workflows
 
     request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
                        force_synth)
@@ -316,8 +318,8 @@ def unlock(
 
     Refused while the run that holds it is still alive on this machine.
     """
-    from cli import unlock as unlocking
-    from cli.session import open_session
+    from cli.engine.session import open_session
+    from cli.workflows import unlock as unlocking
 
     request = _request(env, project_name, [stack] if stack else None, skip_synth=True)
     with open_session(request, synth=False) as session:
@@ -334,8 +336,8 @@ def logs(
     since: opt.Since = "15m",
 ) -> None:
     """Recent CloudWatch log events of one function."""
-    from cli import logs as logging
-    from cli.session import load_config
+    from cli.aws import logs as logging
+    from cli.engine.session import load_config
 
     config = load_config(env, project_name)
     group = logging.log_group(config, function)
@@ -368,9 +370,9 @@ def metrics(
     One GetMetricData batch; a figure that crosses its alarm's threshold (as synthesized) is marked and names
     the alarm. --watch refreshes in place on a terminal until Ctrl-C.
     """
-    from cli.metrics import command
-    from cli.metrics.stacks import synthesized
-    from cli.session import load_config
+    from cli.aws.metrics import command
+    from cli.aws.metrics.stacks import synthesized
+    from cli.engine.session import load_config
 
     config = load_config(env, project_name)
     with synthesized(config, skip_synth=skip_synth, force_synth=force_synth) as stacks:
@@ -388,8 +390,8 @@ def doctor(
     project_name: opt.ProjectName = None,
 ) -> int:
     """Check Node.js, Terraform, AWS credentials and the state backend; say how to fix what is missing."""
-    from cli.doctor import run_checks
-    from cli.session import load_config
+    from cli.aws.doctor import run_checks
+    from cli.engine.session import load_config
 
     checks = run_checks(load_config(env, project_name) if env else None)
     for check in checks:
@@ -407,8 +409,8 @@ def providers() -> None:
     Nothing happens when the mirror holds it already. The mirror is AIINV_PROVIDER_MIRROR, default
     ~/.cache/aiinv/providers.
     """
-    from cli import provider_build, provider_mirror
-    from cli.tfbin import terraform_command
+    from cli.terraform import provider_build, provider_mirror
+    from cli.terraform.tfbin import terraform_command
 
     mirror = provider_mirror.mirror_dir()
     filled = provider_build.fill(mirror, terraform_command(), say=lambda line: typer.echo(line, err=True))
@@ -420,9 +422,9 @@ def providers() -> None:
 
 
 def _register_local() -> None:
-    """`aiinv local ...` lives in cli/local_run.py (its own owner); the CLI works without it."""
+    """`aiinv local ...` lives in cli/local/pipeline.py (its own owner); the CLI works without it."""
     try:
-        from cli.local_run import local_app
+        from cli.local.pipeline import local_app
     except ImportError:
         return
     app.add_typer(local_app, name="local", help="Run the system locally.")
@@ -432,7 +434,7 @@ _register_local()
 
 
 def main() -> None:
-    from cli import signals
+    from cli.engine import signals
 
     signals.install()
     app(prog_name="aiinv")

