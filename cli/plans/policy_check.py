@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REGISTER = Path(__file__).resolve().parents[1] / "checkov-suppressions.yaml"
+REGISTER = Path(__file__).resolve().parents[2] / "checkov-suppressions.yaml"
 SHOWN_FINDINGS = 50  # in summary.md, which must fit one pull-request comment
 
 

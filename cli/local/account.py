@@ -18,7 +18,7 @@ from typing import Any
 
 import typer
 
-SAMPLES = Path(__file__).resolve().parent.parent / "functions" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "functions" / "samples"
 ACCOUNT = "123456789012"
 REGION = "eu-central-1"
 PROJECT = "ai-investment"
