@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+
+if TYPE_CHECKING:
+    from cli.engine.session import Request
+
+F = TypeVar("F", bound=Callable[..., object])
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -111,3 +119,62 @@ ConfirmEnv = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable JSON (includes sensitive values).")]
 Since = Annotated[str, typer.Option("--since", help="How far back: 30s, 15m, 2h, 1d.")]
+
+
+def request(
+    env: str,
+    project_name: str | None = None,
+    stack: list[str] | None = None,
+    exclude: list[str] | None = None,
+    parallelism: int = 4,
+    no_color: bool = False,
+    lock_timeout: str = "0s",
+    skip_synth: bool = False,
+    force_synth: bool = False,
+) -> Request:
+    """What the user asked for, checked before anything runs (a malformed --lock-timeout is a usage error)."""
+    from cli.engine.session import Request
+
+    duration_seconds(lock_timeout)
+    return Request(
+        env=env,
+        project_name=project_name,
+        stacks=tuple(stack or ()),
+        exclude=tuple(exclude or ()),
+        parallelism=parallelism,
+        no_color=no_color,
+        lock_timeout=lock_timeout,
+        skip_synth=skip_synth,
+        force_synth=force_synth,
+    )
+
+
+def _option(name: str, annotation: object, default: object = inspect.Parameter.empty) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation)
+
+
+# The options of every command that runs Terraform over the stacks, around the command's own ones.
+_RUN_HEAD = (_option("env", Env), _option("project_name", ProjectName, None), _option("stack", Stacks, None),
+             _option("exclude", Exclude, None))
+_RUN_TAIL = (_option("parallelism", Parallelism, 4), _option("lock_timeout", LockTimeout, "0s"),
+             _option("no_color", NoColor, False), _option("skip_synth", SkipSynth, False),
+             _option("force_synth", ForceSynth, False))
+
+
+def stack_run(func: F) -> F:
+    """The shared options of a run over the stacks, declared once: --env, --project-name, --stack and --exclude
+    come before the command's own options, --parallelism, --lock-timeout, --no-color, --skip-synth and
+    --force-synth after them (the order `--help` lists). The command takes them as one `request`."""
+    own = [p for name, p in inspect.signature(func).parameters.items() if name != "request"]
+    parameters = [*_RUN_HEAD, *own, *_RUN_TAIL]
+    shared = [p.name for p in (*_RUN_HEAD, *_RUN_TAIL)]
+
+    @functools.wraps(func)
+    def wrapper(**options: object) -> object:
+        asked = request(**{name: options.pop(name) for name in shared})  # type: ignore[arg-type]
+        return func(asked, **options)
+
+    # Typer reads a command's options from its signature and annotations.
+    wrapper.__signature__ = inspect.Signature(parameters, return_annotation=inspect.signature(func).return_annotation)
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper  # type: ignore[return-value]

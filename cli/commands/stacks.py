@@ -3,55 +3,20 @@
 Each opens a session (`cli.engine.session`) and hands it to its workflow (`cli.workflows`).
 """
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.commands import options as opt
 from cli.commands.boundary import boundary
 
-
-def _request(
-    env: str,
-    project_name: str | None = None,
-    stack: list[str] | None = None,
-    exclude: list[str] | None = None,
-    parallelism: int = 4,
-    no_color: bool = False,
-    lock_timeout: str = "0s",
-    skip_synth: bool = False,
-    force_synth: bool = False,
-):
-    from cli.commands.options import duration_seconds
+if TYPE_CHECKING:
     from cli.engine.session import Request
-
-    duration_seconds(lock_timeout)  # a malformed value is a usage error before anything runs
-    return Request(
-        env=env,
-        project_name=project_name,
-        stacks=tuple(stack or ()),
-        exclude=tuple(exclude or ()),
-        parallelism=parallelism,
-        no_color=no_color,
-        lock_timeout=lock_timeout,
-        skip_synth=skip_synth,
-        force_synth=force_synth,
-    )
 
 
 @boundary
-def plan(
-    env: opt.Env,
-    project_name: opt.ProjectName = None,
-    stack: opt.Stacks = None,
-    exclude: opt.Exclude = None,
-    out: opt.PlanOut = None,
-    parallelism: opt.Parallelism = 4,
-    lock_timeout: opt.LockTimeout = "0s",
-    no_color: opt.NoColor = False,
-    skip_synth: opt.SkipSynth = False,
-    force_synth: opt.ForceSynth = False,
-) -> int:
+@opt.stack_run
+def plan(request: "Request", out: opt.PlanOut = None) -> int:
     """Synthesize once, then plan each selected stack in dependency order and save the plans.
 
     Exit: 0 no changes, 2 changes, 3 a downstream stack is blocked by unapplied upstream changes, 1 error.
@@ -60,9 +25,7 @@ def plan(
     from cli.engine.session import open_session
     from cli.workflows import stacks as workflows
 
-    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
-                       force_synth)
-    out = out or layout.default_plan_dir(env)
+    out = out or layout.default_plan_dir(request.env)
     preflight.require_local_dirs()
     workflows.check_plan_target(out)  # before synth: a bad --out costs nothing
     with open_session(request) as session:
@@ -70,50 +33,28 @@ def plan(
 
 
 @boundary
-def apply(
-    env: opt.Env,
-    project_name: opt.ProjectName = None,
-    stack: opt.Stacks = None,
-    exclude: opt.Exclude = None,
-    plan: opt.PlanIn = None,
-    auto_approve: opt.AutoApprove = False,
-    parallelism: opt.Parallelism = 4,
-    lock_timeout: opt.LockTimeout = "0s",
-    no_color: opt.NoColor = False,
-    skip_synth: opt.SkipSynth = False,
-    force_synth: opt.ForceSynth = False,
-) -> int:
+@opt.stack_run
+def apply(request: "Request", plan: opt.PlanIn = None, auto_approve: opt.AutoApprove = False) -> int:
     """Apply the selected stacks in dependency order; with --plan, exactly the reviewed plans."""
     from cli.engine.session import open_session
     from cli.workflows import stacks as workflows
 
-    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
-                       force_synth)
     with open_session(request) as session:
         return workflows.apply(session, plan_dir=plan, auto_approve=auto_approve)
 
 
 @boundary
+@opt.stack_run
 def destroy(
-    env: opt.Env,
-    project_name: opt.ProjectName = None,
-    stack: opt.Stacks = None,
-    exclude: opt.Exclude = None,
+    request: "Request",
     include_dependents: opt.IncludeDependents = False,
     auto_approve: opt.AutoApprove = False,
     confirm_env: opt.ConfirmEnv = None,
-    parallelism: opt.Parallelism = 4,
-    lock_timeout: opt.LockTimeout = "0s",
-    no_color: opt.NoColor = False,
-    skip_synth: opt.SkipSynth = False,
-    force_synth: opt.ForceSynth = False,
 ) -> int:
     """Destroy the selected stacks, dependents first. Retained data (buckets, tables) stays and is listed."""
     from cli.engine.session import open_session
     from cli.workflows import destroy as destroying
 
-    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
-                       force_synth)
     with open_session(request) as session:
         destroying.check_dependents(session, include_dependents=include_dependents)
         destroying.confirm_destroy(session, auto_approve=auto_approve, confirm_env=confirm_env)
@@ -132,29 +73,18 @@ def output(
     from cli.engine.session import open_session
     from cli.workflows import stacks as workflows
 
-    request = _request(env, project_name, [stack] if stack else None, no_color=no_color, skip_synth=True)
+    request = opt.request(env, project_name, [stack] if stack else None, no_color=no_color, skip_synth=True)
     with open_session(request, synth=False) as session:
         workflows.output(session, as_json=json_out)
 
 
 @boundary
-def drift(
-    env: opt.Env,
-    project_name: opt.ProjectName = None,
-    stack: opt.Stacks = None,
-    exclude: opt.Exclude = None,
-    parallelism: opt.Parallelism = 4,
-    lock_timeout: opt.LockTimeout = "0s",
-    no_color: opt.NoColor = False,
-    skip_synth: opt.SkipSynth = False,
-    force_synth: opt.ForceSynth = False,
-) -> int:
+@opt.stack_run
+def drift(request: "Request") -> int:
     """Refresh-only plan across stacks. Exit 2 when anything drifted, 0 when not."""
     from cli.engine.session import open_session
     from cli.workflows import stacks as workflows
 
-    request = _request(env, project_name, stack, exclude, parallelism, no_color, lock_timeout, skip_synth,
-                       force_synth)
     with open_session(request) as session:
         return workflows.drift(session)
 
@@ -175,7 +105,7 @@ def unlock(
     from cli.engine.session import open_session
     from cli.workflows import unlock as unlocking
 
-    request = _request(env, project_name, [stack] if stack else None, skip_synth=True)
+    request = opt.request(env, project_name, [stack] if stack else None, skip_synth=True)
     with open_session(request, synth=False) as session:
         done = unlocking.unlock_stack(session, lock_id) if stack else unlocking.unlock_environment(session, lock_id)
         session.console.info(done)
