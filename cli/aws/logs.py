@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 
 from cli.core.errors import AiinvError, UsageError
-
-_SINCE = re.compile(r"^(\d+)([smhd])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_since(value: str) -> int:
-    """'15m' -> seconds. Units: s, m, h, d."""
-    match = _SINCE.match(value.strip())
-    if not match:
-        raise UsageError(f"--since '{value}' is not a duration; use a number and s, m, h or d (e.g. 15m, 2h)")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
 def log_group(config: object, function: str) -> str:
@@ -29,7 +17,7 @@ def log_group(config: object, function: str) -> str:
     return Naming(config).log_group(function)  # type: ignore[arg-type]
 
 
-def events(config: object, group: str, since_seconds: int) -> Iterator[str]:
+def events(config: object, group: str, since_seconds: float) -> Iterator[str]:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 

@@ -15,7 +15,7 @@ def bootstrap(env: opt.Env, project_name: opt.ProjectName = None) -> None:
     """Create the state bucket and lock table of ENV and the account-level settings (idempotent); report
     what already existed."""
     from cli.aws.bootstrap import bootstrap as run
-    from cli.engine.session import load_config
+    from cli.core.config import load_config
 
     for step in run(load_config(env, project_name)):
         typer.echo(f"{step.resource} {step.name}: {step.state}")
@@ -30,11 +30,12 @@ def logs(
 ) -> None:
     """Recent CloudWatch log events of one function."""
     from cli.aws import logs as logging
-    from cli.engine.session import load_config
+    from cli.core.config import load_config
+    from cli.core.durations import since_seconds
 
     config = load_config(env, project_name)
     group = logging.log_group(config, function)
-    for line in logging.events(config, group, logging.parse_since(since)):
+    for line in logging.events(config, group, since_seconds(since)):
         typer.echo(line)
 
 
@@ -64,7 +65,7 @@ def metrics(
     """
     from cli.aws.metrics import command
     from cli.aws.metrics.stacks import synthesized
-    from cli.engine.session import load_config
+    from cli.core.config import load_config
 
     config = load_config(env, project_name)
     with synthesized(config, skip_synth=skip_synth, force_synth=force_synth) as stacks:
@@ -82,7 +83,7 @@ def doctor(
 ) -> int:
     """Check Node.js, Terraform, AWS credentials and the state backend; say how to fix what is missing."""
     from cli.aws.doctor import run_checks
-    from cli.engine.session import load_config
+    from cli.core.config import load_config
 
     checks = run_checks(load_config(env, project_name) if env else None)
     for check in checks:

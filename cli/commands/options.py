@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -15,19 +14,6 @@ if TYPE_CHECKING:
     from cli.engine.session import Request
 
 F = TypeVar("F", bound=Callable[..., object])
-
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$")
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
-
-
-def duration_seconds(value: str) -> float:
-    """`30s`, `5m`, `1h30m`, `500ms` (Terraform's own -lock-timeout format) in seconds."""
-    from cli.core.errors import UsageError
-
-    if not _DURATION.match(value.strip()):
-        raise UsageError(f"--lock-timeout '{value}' is not a duration; use e.g. 0s, 30s, 5m or 1h30m")
-    return sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(value))
 
 Env = Annotated[
     str,
@@ -133,9 +119,10 @@ def request(
     force_synth: bool = False,
 ) -> Request:
     """What the user asked for, checked before anything runs (a malformed --lock-timeout is a usage error)."""
+    from cli.core.durations import lock_timeout_seconds
     from cli.engine.session import Request
 
-    duration_seconds(lock_timeout)
+    lock_timeout_seconds(lock_timeout)
     return Request(
         env=env,
         project_name=project_name,

@@ -12,8 +12,8 @@ def synth(env: opt.Envs, project_name: opt.ProjectName = None, force_synth: opt.
 
     Reuses the output when nothing it is made from changed since it was written.
     """
+    from cli.core.config import load_config
     from cli.core.layout import env_dir
-    from cli.engine.session import load_config
     from cli.synth.synthesize import synthesize_many
 
     configs = {name: load_config(name, project_name) for name in dict.fromkeys(env)}
@@ -31,8 +31,8 @@ def list_stacks(env: opt.Env, json_out: opt.Json = False) -> None:
     """Stacks of ENV in deploy order with their dependencies (from the last synth; fast)."""
     import json
 
+    from cli.core.config import load_config
     from cli.engine.graph import StackGraph
-    from cli.engine.session import load_config
     from cli.synth.manifest import load_stacks
 
     load_config(env)

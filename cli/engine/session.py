@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cli.core import layout, preflight
+from cli.core.config import load_config
 from cli.core.console import Console, use_color
-from cli.core.errors import AiinvError, Interrupted, UsageError
+from cli.core.durations import lock_timeout_seconds
+from cli.core.errors import AiinvError, Interrupted
 from cli.core.outcome import Outcome, Status
 from cli.engine import graph as graphs
 from cli.engine import signals
@@ -46,16 +48,6 @@ class Request:
     lock_timeout: str = "0s"
     skip_synth: bool = False
     force_synth: bool = False
-
-
-def load_config(env: str, project_name: str | None = None):  # noqa: ANN201 - EnvironmentConfig
-    """Validated settings, before anything is written. A bad value is a usage error (exit 4)."""
-    from modules.config import ConfigError, load_environment
-
-    try:
-        return load_environment(env, project_name=project_name)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
 
 
 @dataclass
@@ -154,12 +146,11 @@ class Session:
     @contextlib.contextmanager
     def exclusive(self, command: str) -> Iterator[None]:
         """Hold the environment lock (see `cli.state.envlock`) while `command` touches the stacks."""
-        from cli.commands.options import duration_seconds
         from cli.state import envlock
 
         backend = next((b for n in self.selected if (b := statelocks.backend_of(self.stacks[n]))), None)
         account = str(getattr(self.config, "account_id", "?"))
-        timeout = duration_seconds(self.request.lock_timeout)
+        timeout = lock_timeout_seconds(self.request.lock_timeout)
         with envlock.held(backend, self.request.env, account, command, timeout, say=self.console.warn):
             yield
 

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from cli.aws.logs import parse_since
+from cli.core import durations
 from cli.core.errors import UsageError
 
 MAX_PERIODS = 1_440
@@ -32,11 +32,9 @@ class Window:
 
 def parse(since: str, period: str) -> tuple[int, int]:
     """`--since` and `--period` in seconds, checked against each other."""
-    since_s = parse_since(since)
-    try:
-        period_s = parse_since(period)
-    except UsageError:
-        raise UsageError(f"--period '{period}' is not a duration; use a number and m or h (e.g. 1m, 5m, 1h)") from None
+    since_s = durations.since_seconds(since)
+    period_s = durations.seconds(period, option="--period", units=durations.SINCE_UNITS,
+                                 hint="use a number and m or h (e.g. 1m, 5m, 1h)")
     if period_s < 60 or period_s % 60:
         raise UsageError(f"--period '{period}' must be a whole number of minutes (CloudWatch keeps Lambda and SQS "
                          "metrics per minute)")
@@ -45,7 +43,7 @@ def parse(since: str, period: str) -> tuple[int, int]:
     if math.ceil(since_s / period_s) > MAX_PERIODS:
         raise UsageError(f"--since '{since}' holds more than {MAX_PERIODS} periods of '{period}'; use a longer "
                          "--period")
-    return since_s, period_s
+    return math.ceil(since_s), int(period_s)
 
 
 def ending_now(since_s: int, period_s: int, now: datetime | None = None) -> Window:
