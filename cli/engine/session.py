@@ -1,6 +1,5 @@
 """Everything one command needs for one environment: validated config, synthesized stacks, the graph,
-the selection, a runner and a console. Also the signal handling shared by every command that runs
-Terraform, and the check for state locks left behind when a run ends badly.
+the selection, a runner and a console; and the check for state locks left behind when a run ends badly.
 """
 
 from __future__ import annotations
@@ -9,10 +8,8 @@ import contextlib
 import os
 import shutil
 import signal
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +106,7 @@ class Session:
                     return Outcome(name, Status.INTERRUPTED, detail)
                 raise
 
-        with forward_interrupts(self.runner):
+        with signals.forward_interrupts(self.runner):
             outcomes = run_graph(
                 order,
                 waits,
@@ -239,28 +236,3 @@ def _track_live_runs(runner: ProcessRunner, stacks: dict[str, Stack]) -> None:
 
     runner.on_start = started
     runner.on_end = lambda proc: liveruns.forget(proc.pid)
-
-
-@contextmanager
-def forward_interrupts(runner: ProcessRunner) -> Iterator[None]:
-    """While Terraform runs, SIGINT/SIGTERM/SIGHUP interrupt the children once and start nothing new."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    count = 0
-
-    def handler(signum: int, _frame: object) -> None:
-        nonlocal count
-        count += 1
-        runner.stop_signal = runner.stop_signal or signum
-        # 1st: graceful stop; 2nd: ignored (Terraform is writing state); 3rd: kill.
-        if count == 1 or count >= 3:
-            runner.interrupt(force=count >= 3)
-
-    previous = {sig: signal.signal(sig, handler) for sig in signals.STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)

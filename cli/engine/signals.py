@@ -2,13 +2,20 @@
 
 Outside a Terraform run (start-up, synth) the signal becomes `Stopped`, a KeyboardInterrupt that
 carries its number: cleanups run on the way out and the boundary exits with 128 + the signal number
-(130, 143, 129). While Terraform runs, `cli.engine.session.forward_interrupts` takes the signals over.
+(130, 143, 129). While Terraform runs, `forward_interrupts` takes the signals over: one SIGINT to each running
+Terraform, nothing new starts.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cli.terraform.runner import ProcessRunner
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -39,3 +46,28 @@ def install() -> None:
         return
     for sig in STOP_SIGNALS:
         signal.signal(sig, _raise)
+
+
+@contextmanager
+def forward_interrupts(runner: ProcessRunner) -> Iterator[None]:
+    """While Terraform runs, SIGINT/SIGTERM/SIGHUP interrupt the children once and start nothing new."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    count = 0
+
+    def handler(signum: int, _frame: object) -> None:
+        nonlocal count
+        count += 1
+        runner.stop_signal = runner.stop_signal or signum
+        # 1st: graceful stop; 2nd: ignored (Terraform is writing state); 3rd: kill.
+        if count == 1 or count >= 3:
+            runner.interrupt(force=count >= 3)
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
