@@ -288,7 +288,7 @@ def main() -> int:
     try:
         terraform = tfbin.terraform_command()
         cache.mkdir(parents=True)
-        # What aiinv hands every Terraform it runs (cli/engine/stackops.py), so the loop gets the same provider.
+        # What aiinv hands every Terraform it runs (cli/terraform/tfbin.py), so the loop gets the same provider.
         tf_base = {**base, "TF_PLUGIN_CACHE_DIR": str(cache.resolve()), "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
                    "CHECKPOINT_DISABLE": "1", **provider_mirror.terraform_env()}
         say(f"provider: {build_label(mirror)}")

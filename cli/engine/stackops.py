@@ -1,4 +1,4 @@
-"""One Terraform action on one stack. Each returns an `Outcome` or raises `StackFailed`.
+"""One Terraform action on one stack. Each returns an `Outcome` or raises `StackFailed` (`cli.terraform.diagnostics`).
 
 `init` runs once per change of configuration (a stamp in `.terraform` records what was
 initialised) and always under one lock on the shared provider plugin cache: Terraform's plugin cache
@@ -24,27 +24,18 @@ from pathlib import Path
 
 from cli.core import layout
 from cli.core.console import Console
-from cli.core.errors import AiinvError
 from cli.core.outcome import Outcome, Status
 from cli.plans import drift_rule
 from cli.plans.changes import summarize
 from cli.state import recovery
 from cli.synth.manifest import Stack
 from cli.terraform import argv as tf
-from cli.terraform import provider_mirror
+from cli.terraform import diagnostics
+from cli.terraform.diagnostics import StackFailed
 from cli.terraform.runner import Result, Runner
+from cli.terraform.tfbin import terraform_process_env
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _APPLIED = re.compile(r"Resources: \d+ added, \d+ changed, \d+ destroyed")
-_REMOTE_STATE = re.compile(r"cross-stack-reference-input-([A-Za-z0-9_.-]+)")
-
-
-class StackFailed(AiinvError):
-    """A Terraform step of one stack failed; `blocked_by` is set when an upstream is not applied."""
-
-    def __init__(self, message: str, *, blocked_by: str = "") -> None:
-        super().__init__(message)
-        self.blocked_by = blocked_by
 
 
 @dataclass
@@ -98,7 +89,7 @@ class Context:
 
     def fail(self, stack: str, step: str, result: Result) -> StackFailed:
         """`failure`, plus where any state that could not be saved is kept."""
-        error = failure(stack, step, result, env=self.env)
+        error = diagnostics.failure(stack, step, result, env=self.env)
         for advice in self.rescued.get(stack, []):
             error.message += f"; {advice}"
         error.args = (error.message,)
@@ -194,24 +185,10 @@ def apply(ctx: Context, name: str) -> Outcome:
     result = ctx.tf(name, tf.apply_auto(ctx.flags))
     if result.returncode != 0:
         raise ctx.fail(name, "apply", result)
-    counts = _APPLIED.search(_ANSI.sub("", result.stdout))
+    counts = _APPLIED.search(diagnostics.strip_ansi(result.stdout))
     if counts is None or counts.group(0).endswith("0 added, 0 changed, 0 destroyed"):
         return Outcome(name, Status.NO_CHANGES, "up to date")
     return Outcome(name, Status.APPLIED, counts.group(0).removeprefix("Resources: "))
-
-
-def terraform_process_env(base: Mapping[str, str]) -> dict[str, str]:
-    """The environment every Terraform that aiinv starts gets: `base` plus cache, automation and mirror settings."""
-    cache = layout.plugin_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    return {
-        **base,
-        "TF_PLUGIN_CACHE_DIR": str(cache.resolve()),
-        "TF_IN_AUTOMATION": "1",
-        "TF_INPUT": "0",
-        "CHECKPOINT_DISABLE": "1",  # no upgrade check calls home from automation
-        **provider_mirror.terraform_env(),
-    }
 
 
 DRIFT_SHOWN = 5  # addresses named in a drifted stack's line
@@ -244,101 +221,3 @@ def outputs(ctx: Context, name: str) -> dict:
     if result.returncode != 0:
         raise ctx.fail(name, "output", result)
     return json.loads(result.stdout or "{}")
-
-
-def failure(name: str, step: str, result: Result, *, env: str = "") -> StackFailed:
-    """Turn Terraform's diagnostics into one line that says what happened and what to do."""
-    text = _ANSI.sub("", result.text)
-    env_flag = f"--env {env}" if env else "--env ENV"
-    if "Error acquiring the state lock" in text:
-        if "ResourceNotFoundException" in text or "Requested resource not found" in text:
-            return StackFailed(
-                f"{step}: the lock table of {name} does not exist; run `aiinv bootstrap {env_flag}` "
-                "(or check the region and account)"
-            )
-        info = {k: _field(text, k) for k in ("ID", "Who", "Operation", "Created")}
-        info["Operation"] = info["Operation"].removeprefix("OperationType").lower()
-        return StackFailed(
-            f"{step}: the state of {name} is locked by another run (lock {info['ID']}, {info['Operation']} "
-            f"by {info['Who']} since {info['Created']}); wait for it to finish or raise --lock-timeout; "
-            f"if that run is gone: aiinv unlock {env_flag} --stack {name} {info['ID']}"
-        )
-    if "NoSuchBucket" in text or "S3 bucket does not exist" in text or "bucket does not exist" in text:
-        return StackFailed(
-            f"{step}: the state bucket of {name} does not exist; run `aiinv bootstrap {env_flag}`, or check the "
-            "region (CDK_DEFAULT_REGION) and that your credentials are for the environment's account"
-        )
-    upstream = _blocking_upstream(text)
-    if upstream:
-        return StackFailed(f"blocked by {upstream}: it has not been applied yet", blocked_by=upstream)
-    if "Saved plan is stale" in text:
-        return StackFailed(
-            f"{step}: the reviewed plan of {name} is stale (its state changed since it was "
-            "planned); run `aiinv plan` again"
-        )
-    if result.returncode == 130:
-        return StackFailed(f"{step}: interrupted")
-    retained = _PREVENT_DESTROY.findall(text)
-    tainted = [a for a in retained if a in set(_TAINTED.findall(text))]
-    if tainted:
-        directory = layout.env_dir(env or "ENV") / "stacks" / name
-        return StackFailed(
-            f"{step}: {', '.join(tainted)} in {name} is retained (prevent_destroy) but tainted, so Terraform wants "
-            "to replace it: an earlier apply was stopped while creating it. Check it exists as configured, then "
-            f"keep it: terraform -chdir={directory} untaint {tainted[0]} (once per resource), and apply again"
-        )
-    if retained:
-        return StackFailed(
-            f"{step}: the plan of {name} would replace or destroy {', '.join(retained)}, which is retained "
-            "(prevent_destroy); change the configuration back, or move the data first"
-        )
-    return StackFailed(f"{step} failed (exit {result.returncode}): {first_error(text)}")
-
-
-_PREVENT_DESTROY = re.compile(r"Resource (\S+) has lifecycle\.prevent_destroy set")
-_TAINTED = re.compile(r"# (\S+) is tainted, so must be replaced")
-
-
-_BLOCKING_ERRORS = ("Unable to find remote state", "Unsupported attribute")
-
-
-def _blocking_upstream(text: str) -> str:
-    """The upstream stack named inside the first error about a remote state that is not there yet.
-
-    Only the error's own block counts: earlier lines (`data.terraform_remote_state.<x>: Reading...`)
-    name every upstream the stack reads, applied or not.
-    """
-    block: list[str] = []
-    blocks: list[list[str]] = []
-    for line in text.splitlines():
-        stripped = line.strip("│╷╵ \t")
-        if stripped.startswith(("Error:", "Warning:")):
-            block = [stripped]
-            blocks.append(block)
-        elif block:
-            block.append(stripped)
-    for lines in blocks:
-        header = lines[0]
-        if not header.startswith("Error:") or not any(e in header for e in _BLOCKING_ERRORS):
-            continue
-        body = "\n".join(lines)
-        if "Unsupported attribute" in header and "terraform_remote_state" not in body:
-            continue
-        match = _REMOTE_STATE.search(body)
-        if match:
-            return match.group(1).rstrip(".,")
-    return ""
-
-
-def first_error(text: str) -> str:
-    for line in text.splitlines():
-        stripped = line.strip("│╷╵ \t")
-        if stripped.startswith("Error:"):
-            return stripped[len("Error:") :].strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
-
-
-def _field(text: str, key: str) -> str:
-    match = re.search(rf"^\W*{key}:\s+(.+)$", text, re.MULTILINE)
-    return match.group(1).strip() if match else "?"

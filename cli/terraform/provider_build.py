@@ -15,7 +15,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cli.core.errors import AiinvError
+from cli.terraform.diagnostics import error_messages, plain_lines
 from cli.terraform.provider_mirror import AWS, ProviderPin, binary_path, holds, target_platform
 
 GO_MODULE = "github.com/hashicorp/terraform-provider-aws"
@@ -132,8 +132,5 @@ def _install(mirror: Path, pin: ProviderPin, write: Callable[[Path], None]) -> N
 
 
 def _first_error_line(text: str) -> str:
-    """Terraform's first `Error:` line (warnings come first), else the first line with words."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    lines = [line.strip().lstrip("│╷╵ ").strip() for line in text.splitlines()]
-    errors = [line.removeprefix("Error:").strip() for line in lines if line.startswith("Error:")]
-    return next((line for line in errors + lines if line), "")
+    """Terraform's first `Error:` message, else the first line with words (the Go tool's own errors)."""
+    return next((line for line in error_messages(text) + plain_lines(text) if line), "")

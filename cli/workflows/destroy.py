@@ -28,6 +28,7 @@ from cli.engine.session import Session
 from cli.state import recovery
 from cli.synth.manifest import retained_addresses
 from cli.terraform import argv as tf
+from cli.terraform import diagnostics
 from cli.workflows.destroy_preflight import Blocker, config_blockers, managed_addresses, state_blockers
 from cli.workflows.stacks import ask_for_env_name
 
@@ -73,7 +74,7 @@ def preflight(session: Session) -> None:
         stackops.ensure_init(ctx, name)
         pulled = ctx.tf(name, tf.state_pull(), echo=False)
         if pulled.returncode != 0:
-            raise stackops.failure(name, "state pull (preflight, nothing destroyed)", pulled)
+            raise diagnostics.failure(name, "state pull (preflight, nothing destroyed)", pulled)
         state = json.loads(pulled.stdout or "{}")
         blockers += config_blockers(name, config, managed_addresses(state))
         hint = f"run `aiinv apply --env {env} --stack {name}`"

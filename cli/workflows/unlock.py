@@ -13,6 +13,7 @@ from cli.engine import stackops
 from cli.engine.session import Session
 from cli.state import envlock, liveruns, statelocks
 from cli.terraform import argv as tf
+from cli.terraform import diagnostics
 
 
 def unlock_stack(session: Session, lock_id: str) -> str:
@@ -38,7 +39,7 @@ def unlock_stack(session: Session, lock_id: str) -> str:
     stackops.ensure_init(ctx, name)
     result = ctx.tf(name, tf.force_unlock(lock_id), echo=False)
     if result.returncode != 0:
-        raise stackops.failure(name, "force-unlock", result, env=session.request.env)
+        raise diagnostics.failure(name, "force-unlock", result, env=session.request.env)
     return f"removed lock {lock_id} from {name} ({lock.operation} by {lock.who} since {lock.created})"
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from cli.core.console import Console
-from cli.engine.stackops import Context, StackFailed, ensure_init
+from cli.engine.stackops import Context, ensure_init
 from cli.synth.manifest import Stack
 from cli.terraform import argv as tf
+from cli.terraform.diagnostics import StackFailed
 from cli.terraform.runner import ProcessRunner
 from cli.terraform.tfbin import terraform_command
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from cli.core.errors import ExitCode, aggregate
-from cli.engine.stackops import failure, first_error
 from cli.plans.changes import Changes, summarize
 from cli.plans.report import GITHUB_COMMENT_LIMIT, markdown
 from cli.synth.manifest import retained_addresses
+from cli.terraform.diagnostics import failure, first_error
 from cli.terraform.runner import Result
 
 
