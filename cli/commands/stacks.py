@@ -23,13 +23,13 @@ def plan(request: "Request", out: opt.PlanOut = None) -> int:
     """
     from cli.core import layout, preflight
     from cli.engine.session import open_session
-    from cli.workflows import stacks as workflows
+    from cli.workflows import plan as planning
 
     out = out or layout.default_plan_dir(request.env)
     preflight.require_local_dirs()
-    workflows.check_plan_target(out)  # before synth: a bad --out costs nothing
+    planning.check_plan_target(out)  # before synth: a bad --out costs nothing
     with open_session(request) as session:
-        return workflows.plan(session, out)
+        return planning.plan(session, out)
 
 
 @boundary
@@ -37,10 +37,10 @@ def plan(request: "Request", out: opt.PlanOut = None) -> int:
 def apply(request: "Request", plan: opt.PlanIn = None, auto_approve: opt.AutoApprove = False) -> int:
     """Apply the selected stacks in dependency order; with --plan, exactly the reviewed plans."""
     from cli.engine.session import open_session
-    from cli.workflows import stacks as workflows
+    from cli.workflows import apply as applying
 
     with open_session(request) as session:
-        return workflows.apply(session, plan_dir=plan, auto_approve=auto_approve)
+        return applying.apply(session, plan_dir=plan, auto_approve=auto_approve)
 
 
 @boundary
@@ -54,10 +54,11 @@ def destroy(
     """Destroy the selected stacks, dependents first. Retained data (buckets, tables) stays and is listed."""
     from cli.engine.session import open_session
     from cli.workflows import destroy as destroying
+    from cli.workflows.confirm import confirm_destroy
 
     with open_session(request) as session:
         destroying.check_dependents(session, include_dependents=include_dependents)
-        destroying.confirm_destroy(session, auto_approve=auto_approve, confirm_env=confirm_env)
+        confirm_destroy(session, auto_approve=auto_approve, confirm_env=confirm_env)
         return destroying.destroy(session)
 
 
@@ -71,11 +72,11 @@ def output(
 ) -> None:
     """Outputs of the applied stacks (sensitive values masked unless --json)."""
     from cli.engine.session import open_session
-    from cli.workflows import stacks as workflows
+    from cli.workflows import output as outputs
 
     request = opt.request(env, project_name, [stack] if stack else None, no_color=no_color, skip_synth=True)
     with open_session(request, synth=False) as session:
-        workflows.output(session, as_json=json_out)
+        outputs.output(session, as_json=json_out)
 
 
 @boundary
@@ -83,10 +84,10 @@ def output(
 def drift(request: "Request") -> int:
     """Refresh-only plan across stacks. Exit 2 when anything drifted, 0 when not."""
     from cli.engine.session import open_session
-    from cli.workflows import stacks as workflows
+    from cli.workflows import drift as drifting
 
     with open_session(request) as session:
-        return workflows.drift(session)
+        return drifting.drift(session)
 
 
 @boundary

@@ -30,7 +30,6 @@ from cli.synth.manifest import retained_addresses
 from cli.terraform import argv as tf
 from cli.terraform import diagnostics
 from cli.workflows.destroy_preflight import Blocker, config_blockers, managed_addresses, state_blockers
-from cli.workflows.stacks import ask_for_env_name
 
 
 def check_dependents(session: Session, *, include_dependents: bool) -> None:
@@ -46,23 +45,6 @@ def check_dependents(session: Session, *, include_dependents: bool) -> None:
         )
     session.selected = session.graph.ordered(set(session.selected) | missing)
     session.console.set_stacks(session.selected)
-
-
-def confirm_destroy(session: Session, *, auto_approve: bool, confirm_env: str | None) -> None:
-    env = session.request.env
-    production = getattr(session.config, "is_production", False)
-    if production:
-        # Extra step for prod: --auto-approve alone is not enough.
-        if confirm_env == env:
-            return
-        if confirm_env is not None:
-            raise RefusedError(f"--confirm-env {confirm_env} does not match '{env}'; nothing was destroyed")
-        ask_for_env_name(
-            env, f"DESTROY {len(session.selected)} stacks of '{env}'", hint=f"--confirm-env {env}"
-        )
-        return
-    if not auto_approve:
-        ask_for_env_name(env, f"destroy {len(session.selected)} stacks of '{env}'", hint="--auto-approve")
 
 
 def preflight(session: Session) -> None:

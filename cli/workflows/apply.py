@@ -1,48 +1,17 @@
-"""plan, apply, drift and output over the selected stacks of one environment. No Typer here."""
+"""`aiinv apply`: the selected stacks in dependency order, or exactly the reviewed plans of a bundle; then the
+environment's entry points."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
-from cli.core import preflight
-from cli.core.console import interactive
-from cli.core.errors import ExitCode, RefusedError, UsageError, aggregate
+from cli.core.errors import ExitCode, RefusedError, aggregate
 from cli.core.outcome import Outcome, Status
 from cli.engine import stackops
 from cli.engine.session import Session
 from cli.plans import bundles
-from cli.plans.report import read_bundle, write_bundle
-
-
-def plan(session: Session, out_dir: Path) -> ExitCode:
-    check_plan_target(out_dir)
-    with session.exclusive("plan"):
-        staging = bundles.staging_dir(out_dir)
-        try:
-            outcomes = session.run(lambda name: stackops.plan(session.ctx, name, staging))
-            session.summary(f"plan {session.request.env}", outcomes)
-            session.raise_if_interrupted()
-            code = aggregate(o.status for o in outcomes.values())
-            digests = {n: session.stacks[n].config_digest() for n in outcomes}
-            write_bundle(staging, env=session.request.env, outcomes=outcomes, digests=digests, exit_code=int(code))
-            bundles.swap_in(staging, out_dir)  # a bundle is one run's plans, never a mix of two
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    session.console.info(f"plans, summary.md and report.json in {out_dir}")
-    return code
-
-
-def check_plan_target(out_dir: Path) -> None:
-    """--out must be a directory that is empty or holds a plan bundle, in a writable place."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir} is a file; give a directory for the plan bundle")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "report.json").is_file():
-        raise RefusedError(f"{out_dir} is not empty and holds no plan bundle; choose another --out")
-    preflight.require_writable(out_dir.parent, "the plan directory's parent (--out)")
-    if out_dir.is_dir():
-        preflight.require_writable(out_dir, "the plan directory (--out)")
+from cli.plans.report import read_bundle
+from cli.workflows.confirm import confirm
 
 
 def apply(session: Session, *, plan_dir: Path | None, auto_approve: bool) -> ExitCode:
@@ -124,50 +93,3 @@ def _apply_reviewed(session: Session, name: str, plan_dir: Path, entry: dict) ->
     return Outcome(name, Status.APPLIED, entry["detail"], data={"changes": entry["changes"]})
 
 
-def drift(session: Session) -> ExitCode:
-    with session.exclusive("drift"):
-        outcomes = session.run(lambda name: stackops.drift(session.ctx, name))
-    session.summary(f"drift {session.request.env}", outcomes)
-    session.raise_if_interrupted()
-    return aggregate(o.status for o in outcomes.values())
-
-
-def output(session: Session, *, as_json: bool, internal: bool = False) -> dict:
-    """Outputs per stack; cdktf's cross-stack plumbing outputs are left out unless `internal`."""
-    result = {}
-    for name in session.selected:
-        values = stackops.outputs(session.ctx, name)
-        result[name] = {
-            k: v for k, v in values.items() if internal or not k.startswith("cross-stack-output-")
-        }
-    if as_json:
-        session.console.info(
-            json.dumps({n: {k: v["value"] for k, v in o.items()} for n, o in result.items()}, indent=2)
-        )
-    else:
-        for name, values in result.items():
-            session.console.info(f"{name}:" + ("" if values else " (no outputs)"))
-            for key, v in values.items():
-                shown = "<sensitive>" if v.get("sensitive") else json.dumps(v["value"])
-                session.console.info(f"  {key} = {shown}")
-    return result
-
-
-def confirm(session: Session, action: str, *, auto_approve: bool, extra: str | None = None) -> None:
-    """prod asks for the environment name to be typed; without a terminal it refuses, never hangs."""
-    env = session.request.env
-    if not getattr(session.config, "is_production", False) or auto_approve:
-        return
-    ask_for_env_name(env, f"{action} '{env}'", hint="--auto-approve")
-
-
-def ask_for_env_name(env: str, what: str, *, hint: str) -> None:
-    if not interactive():
-        raise RefusedError(f"{what} needs confirmation and there is no terminal to ask; pass {hint}")
-    import typer
-
-    answer = typer.prompt(
-        f"About to {what}. Type the environment name to go on", default="", show_default=False
-    )
-    if answer.strip() != env:
-        raise RefusedError(f"confirmation did not match '{env}'; nothing was changed")
