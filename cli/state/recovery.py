@@ -3,8 +3,10 @@
 - State that Terraform could not save (`errored.tfstate`, written when the backend went away
   mid-apply) is moved to `.aiinv/recovery/<env>/<stack>/<UTC time>.tfstate` (mode 0600: state may
   hold secrets) with the exact command that pushes it once the backend is back. It is never deleted.
-- A destroy that removed retained resources from state and did not finish writes its recovery advice
-  (import commands, the state backup) next to it as `<UTC time>-destroy.txt`.
+- Before a destroy removes retained resources from state, the state is kept as
+  `.aiinv/state-backups/<env>/<stack>-<UTC time>.tfstate` (mode 0600); a destroy that then did not finish
+  writes its recovery advice (import commands, that backup) as `<UTC time>-destroy.txt` beside any
+  errored state.
 """
 
 from __future__ import annotations
@@ -63,3 +65,8 @@ def errored_state_advice(terraform: str, stack: Stack, kept: Path) -> str:
 
 def write_destroy_advice(env: str, stack: Stack, advice: str) -> Path:
     return _write_private(layout.recovery_dir(env, stack.name), f"{_stamp()}-destroy.txt", (advice + "\n").encode())
+
+
+def keep_state_backup(env: str, stack: str, state_text: str) -> Path:
+    """The state pulled before retained resources leave it (`state rm`); its path."""
+    return _write_private(layout.state_backup_dir(env), f"{stack}-{_stamp()}.tfstate", state_text.encode())

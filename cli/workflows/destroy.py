@@ -1,26 +1,23 @@
 """`aiinv destroy`: dependents first; retained data (buckets, tables) stays and is listed.
 
-A preflight over every selected stack runs first (`cli.core.preflight`): anything that would stop the
+A preflight over every selected stack runs first (`destroy_preflight`): anything that would stop the
 destroy half-way (deletion protection on a resource that is not retained, prevent_destroy without the
 retain marker) refuses the whole run with the fix, before any retained resource leaves state.
 
 Resources whose Terraform-JSON comment carries `"retain_on_destroy": true` (they also have
 `lifecycle.prevent_destroy`) are removed from state in one `terraform state rm`, just before the
-stack's destroy. Before that the state is pulled to a local backup (mode 0600). If the destroy then
-fails, the retained resources still exist but are no longer in state: the message says how to adopt
-them again (`terraform import`, with their ids) or to restore the previous version of the state
-object (the state bucket is versioned).
+stack's destroy. Before that the state is pulled and kept by the recovery store (`cli.state.recovery`,
+mode 0600). If the destroy then fails, the retained resources still exist but are no longer in state:
+the message says how to adopt them again (`terraform import`, with their ids) or to restore the
+previous version of the state object (the state bucket is versioned).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import time
 from pathlib import Path
 
-from cli.core import layout
 from cli.core.errors import ExitCode, RefusedError, aggregate
 from cli.core.outcome import Outcome, Status
 from cli.engine import stackops
@@ -91,7 +88,7 @@ def destroy_stack(session: Session, name: str) -> Outcome:
         state = json.loads(pulled.stdout or "{}")
         retained = _in_state(state, addresses)
         if retained:
-            backup = _backup(session.request.env, name, pulled.stdout)
+            backup = recovery.keep_state_backup(session.request.env, name, pulled.stdout)
             removed = ctx.tf(name, tf.state_rm(ctx.flags, [a for a, _ in retained]))
             if removed.returncode != 0:
                 raise ctx.fail(name, "state rm of retained resources (nothing destroyed)", removed)
@@ -122,16 +119,6 @@ def _in_state(state: dict, addresses: list[str]) -> list[tuple[str, str]]:
             address = base if key is None else f"{base}[{json.dumps(key)}]"
             found.append((address, str(inst.get("attributes", {}).get("id", "?"))))
     return found
-
-
-def _backup(env: str, name: str, state_text: str) -> Path:
-    directory = layout.state_backup_dir(env)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.tfstate"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(state_text)
-    return path
 
 
 def _recovery(directory: Path, retained: list[tuple[str, str]], backup: Path | None) -> str:
