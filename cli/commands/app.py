@@ -7,7 +7,7 @@ need them, so `aiinv --help` and `aiinv list` stay fast.
 import typer
 from typer.core import TyperGroup
 
-from cli.commands import account, stacks, synth
+from cli.commands import account, local, stacks, synth
 from cli.core.errors import ExitCode
 
 # Typer ships its own copy of Click; its UsageError is the base of the public BadParameter.
@@ -63,16 +63,7 @@ for _name, _command in COMMANDS:
     app.command(_name)(_command)
 
 
-def _register_local() -> None:
-    """`aiinv local ...` lives in cli/local/pipeline.py (its own owner); the CLI works without it."""
-    try:
-        from cli.local.pipeline import local_app
-    except ImportError:
-        return
-    app.add_typer(local_app, name="local", help="Run the system locally.")
-
-
-_register_local()
+app.add_typer(local.local_app, name="local", help="Run the system locally.")
 
 
 def main() -> None:
