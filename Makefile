@@ -34,12 +34,12 @@ synth: $(STAMP)
 providers: $(STAMP)
 	$(BIN)/aiinv providers
 
-# A test stand-in for the pinned AWS provider where the registry is unreachable (cli/provider_standin.py): by
+# A test stand-in for the pinned AWS provider where the registry is unreachable (cli/terraform/provider_standin.py): by
 # default the archive beside the clone, when there is one. Unpacked once per machine into a mirror of its own
 # (~/.cache/aiinv/standin-providers/<version>), which pytest gets as AIINV_PROVIDER_MIRROR unless that is set.
 AIINV_PROVIDER_STANDIN_ARCHIVE ?= $(abspath $(wildcard ../shared/providers/terraform-provider-aws_6.47.1-dev_linux_amd64.xz))
 unexport AIINV_PROVIDER_STANDIN_ARCHIVE
-STANDIN := AIINV_PROVIDER_STANDIN_ARCHIVE='$(AIINV_PROVIDER_STANDIN_ARCHIVE)' $(BIN)/python -m cli.provider_standin
+STANDIN := AIINV_PROVIDER_STANDIN_ARCHIVE='$(AIINV_PROVIDER_STANDIN_ARCHIVE)' $(BIN)/python -m cli.terraform.provider_standin
 
 standin-provider: $(STAMP)
 	$(STANDIN)

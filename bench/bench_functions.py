@@ -60,7 +60,7 @@ def bench_environment() -> dict[str, str]:
     active tracing) and the variables the Lambda runtime sets. The X-Ray SDK and Powertools Tracer take
     their Lambda path only when LAMBDA_TASK_ROOT is set; without it the SDK builds botocore clients for
     centralised sampling at import (~200 ms that a Lambda function never pays)."""
-    from cli.local_run import local_environment, table_env
+    from cli.local.account import local_environment, table_env
 
     variables = local_environment("http://127.0.0.1:9", table_env())
     variables.pop("POWERTOOLS_TRACE_DISABLED", None)
@@ -171,16 +171,8 @@ def warm_latencies(n: int) -> dict[str, tuple[float, float]]:
 
     from moto import mock_aws
 
-    from cli.local_run import (
-        AS_OF,
-        _Context,
-        _rest,
-        catalog_table_kwargs,
-        local_environment,
-        provision,
-        seed_samples,
-        table_env,
-    )
+    from cli.local.account import catalog_table_kwargs, local_environment, provision, seed_samples, table_env
+    from cli.local.pipeline import AS_OF, LambdaContext, rest_event
 
     class Sink(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -202,7 +194,7 @@ def warm_latencies(n: int) -> dict[str, tuple[float, float]]:
     }
     os.environ.update(variables)
     warnings.simplefilter("ignore")
-    context = _Context()
+    context = LambdaContext()
     results: dict[str, tuple[float, float]] = {}
     with mock_aws():
         provision(catalog_table_kwargs(), variables)
@@ -224,7 +216,7 @@ def warm_latencies(n: int) -> dict[str, tuple[float, float]]:
         for kind in ("news", "social"):
             results[f"ingest_{kind}"] = _timed(
                 lambda i, k=kind: handler[f"ingest_{k}"](
-                    _rest("POST", f"/ingest/{k}", item(i, k), "bench", "analyst"), context
+                    rest_event("POST", f"/ingest/{k}", item(i, k), "bench", "analyst"), context
                 ),
                 n,
             )
@@ -256,11 +248,12 @@ def warm_latencies(n: int) -> dict[str, tuple[float, float]]:
             n,
         )
         results["orchestrator"] = _timed(
-            lambda i: handler["orchestrator"](_rest("POST", "/propose", {"as_of": AS_OF}, "bench", "analyst"), context),
+            lambda i: handler["orchestrator"](rest_event("POST", "/propose", {"as_of": AS_OF}, "bench", "analyst"),
+                                              context),
             n,
         )
         results["evaluation"] = _timed(
-            lambda i: handler["evaluation"](_rest("GET", "/metrics", None, "bench", "viewer"), context), n
+            lambda i: handler["evaluation"](rest_event("GET", "/metrics", None, "bench", "viewer"), context), n
         )
         connect = {
             "requestContext": {

@@ -40,9 +40,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the repository root is not an installed package
-from cli import layout, provider_mirror, tfbin  # noqa: E402
-from cli.provider_standin import BUILDS, standin_mirror, standin_of  # noqa: E402
-from cli.snapshots import hold  # noqa: E402
+from cli.core import layout  # noqa: E402
+from cli.synth.snapshots import hold  # noqa: E402
+from cli.terraform import provider_mirror, tfbin  # noqa: E402
+from cli.terraform.provider_standin import BUILDS, standin_mirror, standin_of  # noqa: E402
 from tests.support import aws_gaps, emulator  # noqa: E402
 
 ENV_NAME = "dev"
@@ -287,7 +288,7 @@ def main() -> int:
     try:
         terraform = tfbin.terraform_command()
         cache.mkdir(parents=True)
-        # What aiinv hands every Terraform it runs (cli/stackops.py), so the loop gets the same provider.
+        # What aiinv hands every Terraform it runs (cli/terraform/tfbin.py), so the loop gets the same provider.
         tf_base = {**base, "TF_PLUGIN_CACHE_DIR": str(cache.resolve()), "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
                    "CHECKPOINT_DISABLE": "1", **provider_mirror.terraform_env()}
         say(f"provider: {build_label(mirror)}")

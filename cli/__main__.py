@@ -1,3 +1,5 @@
+"""`python -m cli`: the same as `aiinv`."""
+
 from cli.main import main
 
 if __name__ == "__main__":

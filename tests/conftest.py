@@ -60,7 +60,7 @@ def synth_root() -> Path:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Name the AWS provider build the real-stack tests ran with (a stand-in is not the pinned release)."""
-    from cli import provider_mirror, provider_standin
+    from cli.terraform import provider_mirror, provider_standin
 
     reports = (r for kind in terminalreporter.stats.values() for r in kind)
     if not any(str(getattr(r, "nodeid", "")).startswith("tests/deploy/") for r in reports):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from modules.config import function_names as names
+
 
 class TableAccess(StrEnum):
     READ = "read"
@@ -83,25 +85,25 @@ QUEUES: tuple[str, ...] = (SCORING_QUEUE, ERASURES_QUEUE, EVALUATIONS_QUEUE, MAR
 REST_TIMEOUT_SECONDS = 28
 
 INGEST_SOCIAL = FunctionSpec(
-    "ingest-social", "ingest_social", "Social media ingestion", timeout_seconds=REST_TIMEOUT_SECONDS,
+    names.INGEST_SOCIAL, "ingest_social", "Social media ingestion", timeout_seconds=REST_TIMEOUT_SECONDS,
     uses=Uses(tables=(("signals", RW),), buckets=(("raw-data", BucketAccess.PUT),),
               secrets=("social-source-credentials",), sends_to=(SCORING_QUEUE,), schedule="rate(15 minutes)",
               settings=(("SOCIAL_SOURCE_URLS", "social_source_urls"), ("SIGNAL_TTL_DAYS", "signal_ttl_days"))),
 )
 INGEST_NEWS = FunctionSpec(
-    "ingest-news", "ingest_news", "News ingestion", timeout_seconds=REST_TIMEOUT_SECONDS,
+    names.INGEST_NEWS, "ingest_news", "News ingestion", timeout_seconds=REST_TIMEOUT_SECONDS,
     uses=Uses(tables=(("signals", RW),), buckets=(("raw-data", BucketAccess.PUT),),
               secrets=("news-source-credentials",), sends_to=(SCORING_QUEUE,), schedule="rate(15 minutes)",
               settings=(("NEWS_FEED_URLS", "news_feed_urls"), ("SIGNAL_TTL_DAYS", "signal_ttl_days"))),
 )
 SCORE = FunctionSpec(
-    "score", "score", "Sentiment scoring and entity linking", timeout_seconds=REST_TIMEOUT_SECONDS,
+    names.SCORE, "score", "Sentiment scoring and entity linking", timeout_seconds=REST_TIMEOUT_SECONDS,
     memory_mb=1024, typical_duration_seconds=1.0, queue_concurrency=10,
     uses=Uses(tables=(("signals", RW), ("tracked-entities", R)), buckets=(("features", BucketAccess.PUT_RETRACT),),
               consumes=SCORING_QUEUE, idempotency=True),
 )
 ORCHESTRATOR = FunctionSpec(
-    "orchestrator", "orchestrator", "Proposals, risk checks, decisions and erasure",
+    names.ORCHESTRATOR, "orchestrator", "Proposals, risk checks, decisions and erasure",
     timeout_seconds=REST_TIMEOUT_SECONDS, typical_duration_seconds=0.5,
     uses=Uses(
         tables=(("signals", RW), ("proposals", RW), ("agents-config", R), ("tracked-entities", R),
@@ -113,7 +115,7 @@ ORCHESTRATOR = FunctionSpec(
     ),
 )
 EVALUATION = FunctionSpec(
-    "evaluation", "evaluation", "Outcome evaluation and system figures", timeout_seconds=REST_TIMEOUT_SECONDS,
+    names.EVALUATION, "evaluation", "Outcome evaluation and system figures", timeout_seconds=REST_TIMEOUT_SECONDS,
     uses=Uses(tables=(("proposals", RW), ("outcomes", RW), ("signals", R), ("jobs", RW)),
               sends_to=(EVALUATIONS_QUEUE,), consumes=EVALUATIONS_QUEUE,
               buckets=(("eval", BucketAccess.PUT),), market_data=R, schedule="rate(1 day)"),
@@ -122,20 +124,21 @@ EVALUATION = FunctionSpec(
 # day: a pull that found its source down is retried by the next one, and each run publishes how many
 # trading days the stalest symbol lags (the observability stack alarms on it).
 INGEST_MARKET = FunctionSpec(
-    "ingest-market", "ingest_market", "Market data ingestion (daily closes)", timeout_seconds=REST_TIMEOUT_SECONDS,
+    names.INGEST_MARKET, "ingest_market", "Market data ingestion (daily closes)", timeout_seconds=REST_TIMEOUT_SECONDS,
     uses=Uses(tables=(("tracked-entities", R), ("agents-config", R), ("jobs", RW)), market_data=RW,
               secrets=("market-source-credentials",), sends_to=(MARKET_QUEUE,), consumes=MARKET_QUEUE,
               schedule="rate(6 hours)", settings=(("MARKET_SOURCE_URLS", "market_source_urls"),)),
 )
 STREAMING = FunctionSpec(
-    "streaming", "streaming", "Dashboard WebSocket streaming",
+    names.STREAMING, "streaming", "Dashboard WebSocket streaming",
     uses=Uses(tables=(("connections", RW), ("proposals", R), ("outcomes", R)), streams=("proposals", "outcomes")),
 )
 # Verifies the Cognito token on the dashboard WebSocket's $connect (API Gateway cannot for WebSockets).
-WS_AUTHORIZER = FunctionSpec("ws-authorizer", "authorizer", "WebSocket $connect authorizer", timeout_seconds=10,
+WS_AUTHORIZER = FunctionSpec(names.WS_AUTHORIZER, "authorizer", "WebSocket $connect authorizer", timeout_seconds=10,
                              memory_mb=256, uses=Uses(cognito_client=True))
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_SOCIAL, INGEST_NEWS, SCORE, ORCHESTRATOR, EVALUATION, INGEST_MARKET, STREAMING, WS_AUTHORIZER,
 )
-FUNCTION_NAMES: tuple[str, ...] = tuple(f.name for f in FUNCTIONS)
+FUNCTION_NAMES: tuple[str, ...] = names.FUNCTION_NAMES
+"""Every function's short name, in the order of `FUNCTIONS` (`modules/config/function_names.py`)."""

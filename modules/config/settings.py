@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlparse
 
-from modules.catalog.functions import FUNCTION_NAMES
 from modules.config.errors import ConfigError
+from modules.config.function_names import FUNCTION_NAMES
 from modules.config.market_sources import market_template_problems
 from modules.config.regions import AWS_REGIONS
 

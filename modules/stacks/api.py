@@ -3,7 +3,7 @@
 Everything that lets API Gateway reach a function lives here (invoke permissions scoped to this API's
 execution ARN, the streaming function's right to push to its connections), so the compute stack does
 not depend on this one. The account-level CloudWatch role that stage logging needs is not managed here:
-it exists once per account and region, and `aiinv bootstrap` owns it (`cli/account.py`).
+it exists once per account and region, and `aiinv bootstrap` owns it (`cli/aws/account.py`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.errors import ExitCode
+from cli.core.errors import ExitCode
 from cli.main import app
 from tests.cli.conftest import fake_synth
 

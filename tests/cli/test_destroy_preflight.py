@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli.destroy_preflight import config_blockers, managed_addresses, state_blockers
+from cli.workflows.destroy_preflight import config_blockers, managed_addresses, state_blockers
 
 CONFIG = {"resource": {
     "aws_dynamodb_table": {

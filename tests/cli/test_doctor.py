@@ -13,8 +13,8 @@ from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 from typer.testing import CliRunner
 
-from cli.doctor import run_checks
-from cli.errors import ExitCode
+from cli.aws.doctor import run_checks
+from cli.core.errors import ExitCode
 from cli.main import app
 from modules.config import MarketDataStore, load_environment
 from tests.support.synthesized import stack_json
@@ -53,7 +53,7 @@ def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _provider_in_mirror() -> None:
     """The pinned provider in the machine's mirror (an executable stands in for the binary)."""
-    from cli import provider_mirror
+    from cli.terraform import provider_mirror
 
     binary = provider_mirror.binary_path(provider_mirror.default_mirror())
     binary.parent.mkdir(parents=True)

@@ -3,7 +3,7 @@ a refresh fills in after every apply (seen with the real AWS provider on the six
 
 from __future__ import annotations
 
-from cli.drift import drifted
+from cli.plans.drift_rule import drifted
 
 CONFIG = {"resource": {
     "aws_iam_policy": {"Grants": {"name": "grants", "policy": '{"Statement": []}', "//": {"metadata": {}}}},

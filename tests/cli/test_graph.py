@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from cli.errors import AiinvError, ExitCode, UsageError
-from cli.graph import StackGraph, select
+from cli.core.errors import AiinvError, ExitCode, UsageError
+from cli.engine.graph import StackGraph, select
 
 REAL_SHAPE = {
     "p-security-dev": [],

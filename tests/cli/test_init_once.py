@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from cli import terraform as tf
-from cli.console import Console
-from cli.manifest import Stack
-from cli.runner import ProcessRunner
-from cli.stackops import Context, StackFailed, ensure_init
-from cli.tfbin import terraform_command
+from cli.core.console import Console
+from cli.engine.stackops import Context, ensure_init
+from cli.synth.manifest import Stack
+from cli.terraform import argv as tf
+from cli.terraform.diagnostics import StackFailed
+from cli.terraform.runner import ProcessRunner
+from cli.terraform.tfbin import terraform_command
 
 LOCAL = {"terraform": {"backend": {"local": {}}}, "resource": {"terraform_data": {"main": {"input": "x"}}}}
 BROKEN = {"terraform": {"backend": {"s3": {"bucket": "", "key": "k", "region": "eu-central-1"}}}}

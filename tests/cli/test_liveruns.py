@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from cli import liveruns
+from cli.state import liveruns
 
 
 def test_a_zombie_is_not_alive() -> None:

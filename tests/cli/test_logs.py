@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from cli.errors import ExitCode
+from cli.core.errors import ExitCode
 from cli.main import app
 from modules.catalog.functions import FUNCTION_NAMES
 from modules.config import Naming, load_environment

@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from cli.errors import ExitCode
+from cli.core.errors import ExitCode
 from cli.main import app
 from modules.catalog.functions import FUNCTION_NAMES
 from modules.config import Naming, load_environment
@@ -244,8 +244,8 @@ def test_named_in_aiinv_help() -> None:
 def test_more_than_500_queries_go_in_batches_and_every_page_is_followed(aws) -> None:
     """Against the emulator's limits (500 queries a call, MaxDatapoints pages): 1,100 series, three datapoints on
     every 50th, read back whole in batches of 500, 500 and 100 queries, each followed through its pages."""
-    from cli.metrics import fetch, window
-    from cli.metrics.queries import Query
+    from cli.aws.metrics import fetch, window
+    from cli.aws.metrics.queries import Query
 
     span = window.ending_now(3600, 300)
     cloudwatch = fetch.client("cloudwatch", aws.region)

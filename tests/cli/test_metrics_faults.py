@@ -23,7 +23,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from typer.testing import CliRunner
 from werkzeug.serving import make_server
 
-from cli.errors import ExitCode
+from cli.core.errors import ExitCode
 from cli.main import app
 from modules.config import load_environment
 from tests.cli.test_metrics import busy_environment, workdir  # noqa: F401

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from cli.errors import ExitCode, aggregate
-from cli.manifest import retained_addresses
-from cli.plans import Changes, summarize
-from cli.report import GITHUB_COMMENT_LIMIT, markdown
-from cli.runner import Result
-from cli.stackops import failure, first_error
+from cli.core.errors import ExitCode, aggregate
+from cli.plans.changes import Changes, summarize
+from cli.plans.report import GITHUB_COMMENT_LIMIT, markdown
+from cli.synth.manifest import retained_addresses
+from cli.terraform.diagnostics import failure, first_error
+from cli.terraform.runner import Result
 
 
 @pytest.mark.parametrize(("statuses", "code"), [

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cli import provider_mirror
-from cli.doctor import provider_source
-from cli.tfbin import terraform_command
+from cli.aws.doctor import provider_source
+from cli.terraform import provider_mirror
+from cli.terraform.tfbin import terraform_command
 
 REPO = Path(__file__).resolve().parents[2]
 NOWHERE = ("127.0.0.1", 9)  # a registry address that refuses connections

@@ -1,4 +1,4 @@
-"""The provider stand-in (`cli/provider_standin.py`): only known archives, unpacked once per machine into a
+"""The provider stand-in (`cli/terraform/provider_standin.py`): only known archives, unpacked once per machine into a
 mirror of its own, atomically and in turns, and named as a stand-in wherever the provider source is reported.
 
 A tiny fake executable, xz-compressed here, stands for the 900 MB build; its table entry is injected."""
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from cli import provider_mirror, provider_standin
-from cli.doctor import provider_source
-from cli.errors import AiinvError, RefusedError
-from cli.provider_standin import StandIn, install, standin_of
+from cli.aws.doctor import provider_source
+from cli.core.errors import AiinvError, RefusedError
+from cli.terraform import provider_mirror, provider_standin
+from cli.terraform.provider_standin import StandIn, install, standin_of
 
 REPO = Path(__file__).resolve().parents[2]
 NOWHERE = ("127.0.0.1", 9)  # a registry address that refuses connections
@@ -65,7 +65,7 @@ def _script(archive: Path, entry: StandIn, prelude: str = "") -> list[str]:
     code = (
         "import json, sys, time\n"
         "from pathlib import Path\n"
-        "from cli import provider_standin as s\n"
+        "from cli.terraform import provider_standin as s\n"
         f"{prelude}\n"
         f"entry = s.StandIn(**json.loads({json.dumps(json.dumps(fields))}))\n"
         f"print(s.install(Path({str(archive)!r}), builds=[entry]).how, flush=True)\n"
@@ -84,8 +84,9 @@ def test_an_unknown_archive_is_refused_and_nothing_is_written(machine: Path, bui
     with pytest.raises(RefusedError, match="is not a known stand-in build"):
         install(other, builds=[entry])
     # The command line knows only the real table: the fake build is unknown to it.
-    done = subprocess.run([sys.executable, "-m", "cli.provider_standin", "--print-mirror"], capture_output=True,
-                          text=True, env={**_env(), provider_standin.ARCHIVE_ENV: str(archive)}, check=False)
+    done = subprocess.run([sys.executable, "-m", "cli.terraform.provider_standin", "--print-mirror"],
+                          capture_output=True, text=True, env={**_env(), provider_standin.ARCHIVE_ENV: str(archive)},
+                          check=False)
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1 and f"sha256 {entry.archive_sha256} is not a known" in done.stderr

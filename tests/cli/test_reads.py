@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli.manifest import Stack
-from cli.reads import output_reads
+from cli.synth.manifest import Stack
+from cli.synth.reads import output_reads
 
 
 def stack(tmp_path: Path, name: str, config: dict) -> Stack:

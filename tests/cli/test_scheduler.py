@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from cli.errors import AiinvError
-from cli.outcome import Outcome, Status
-from cli.scheduler import run_graph
+from cli.core.errors import AiinvError
+from cli.core.outcome import Outcome, Status
+from cli.engine.scheduler import run_graph
 
 ORDER = ["security", "auth", "data", "compute", "api"]
 WAITS = {"security": [], "auth": ["security"], "data": ["security"], "compute": ["data"], "api": ["auth", "compute"]}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cli import snapshots
-from cli.synth_inputs import input_key
+from cli.synth import snapshots
+from cli.synth.inputs import input_key
 from modules.config import load_environment
 
 REPO = Path(__file__).resolve().parents[2]
@@ -209,7 +209,7 @@ def test_a_killed_synth_leaves_no_staging_directory_behind_the_next_synth(tmp_pa
     """SIGKILL cannot be handled: its staging directory stays until a later synth sees nobody holds it."""
     root = tmp_path / "cdktf.out"
     started = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from cli import snapshots; "
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from cli.synth import snapshots; "
          "held = snapshots.staging_dir(Path(sys.argv[1]), 'dev'); print(held.path, flush=True); time.sleep(60)",
          str(root)], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     staging = Path(started.stdout.readline().strip())

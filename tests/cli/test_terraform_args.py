@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli import terraform as tf
+from cli.terraform import argv as tf
 
 
 def test_plan_argv_is_non_interactive_plain_and_detailed() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from cli.report import comment_marker
+from cli.plans.report import comment_marker
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))

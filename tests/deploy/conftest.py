@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from cli import provider_mirror, provider_standin
+from cli.terraform import provider_mirror, provider_standin
 from modules.config import Naming, load_environment
 from tests.support import aws_gaps, emulator
 

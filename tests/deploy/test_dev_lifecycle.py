@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from cli import policy_check
+from cli.plans import policy_check
 from modules.catalog import entry_points
 from modules.catalog.retention import RETAIN_MARKER
 from tests.deploy.conftest import Deployment, check_failures_are_known, configured_resources

@@ -35,7 +35,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from cli import liveruns, provider_mirror
+from cli.state import liveruns
+from cli.terraform import provider_mirror
 from tests.deploy.conftest import AIINV, Deployment, configured_resources, copy_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real-stacks-faults")]

@@ -28,10 +28,10 @@ from typing import Any
 
 import pytest
 
-from cli import layout, provider_mirror
-from cli.errors import ToolError
-from cli.stackops import terraform_process_env
-from cli.tfbin import describe, terraform_command
+from cli.core import layout
+from cli.core.errors import ToolError
+from cli.terraform import provider_mirror
+from cli.terraform.tfbin import describe, terraform_command, terraform_process_env
 from modules.config import ENVIRONMENT_NAMES
 from tests.support.synthesized import synthesized
 
@@ -162,7 +162,7 @@ def _provider_or_skip(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _terraform_env() -> dict[str, str]:
-    """As aiinv runs Terraform (cli/stackops.py), without the developer's TF_* settings."""
+    """As aiinv runs Terraform (cli/terraform/tfbin.py), without the developer's TF_* settings."""
     assert provider_mirror.CLI_CONFIG_ENV in provider_mirror.terraform_env(), "the mirror should configure Terraform"
     return terraform_process_env({k: v for k, v in os.environ.items() if not k.startswith("TF_")})
 

@@ -14,15 +14,15 @@ from fn_jwt import CLIENT_ID, user_pool
 from fn_management_api import ManagementApi, management_api
 from moto import mock_aws
 
-from cli.local_run import (
+from cli.local.account import (
     REGION,
     SAMPLES,
-    ingest_market_samples,
     local_environment,
     provision,
     seed_samples,
     serve_directory,
 )
+from cli.local.pipeline import ingest_market_samples
 
 
 def table_definitions() -> tuple[list[dict[str, Any]], dict[str, str]]:

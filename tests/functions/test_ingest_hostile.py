@@ -15,7 +15,7 @@ import pytest
 from conftest import handler_module
 from fn_events import json_body, rest
 
-from cli.local_run import serve_directory
+from cli.local.account import serve_directory
 
 GOOD_POST = {"kind": "t3", "data": {"name": "t3_good", "author": "Fine_Author", "title": "Apple is great",
                                     "selftext": "Apple shares jumped", "created_utc": 1795104000.0}}

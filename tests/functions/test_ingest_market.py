@@ -24,7 +24,8 @@ from fn_pipeline import drain_queue, run_job
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cli.local_run import MARKET_SAMPLE_DAYS, SAMPLES, seed_samples, serve_directory
+from cli.local.account import SAMPLES, seed_samples, serve_directory
+from cli.local.pipeline import MARKET_SAMPLE_DAYS
 from functions.ingest_market.documents import DocumentError, parse_document
 from functions.ingest_market.freshness import AGE_METRIC, NEVER_INGESTED_AGE, ages
 from functions.ingest_market.pull import MarketIngest

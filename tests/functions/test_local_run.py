@@ -7,7 +7,7 @@ import json
 from conftest import handler_module
 from typer.testing import CliRunner
 
-from cli.local_run import local_app
+from cli.commands.local import local_app
 
 PACKAGES = ("ingest_news", "ingest_social", "score", "orchestrator", "evaluation")
 

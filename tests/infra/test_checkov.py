@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.policy_check import Finding, covered, load_register
+from cli.plans.policy_check import Finding, covered, load_register
 
 
 @pytest.fixture(scope="module")

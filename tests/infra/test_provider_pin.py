@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli.provider_mirror import AWS
+from cli.terraform.provider_mirror import AWS
 from tests.support.synthesized import all_stacks
 
 

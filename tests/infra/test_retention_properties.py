@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cli.destroy_preflight import DELETION_PROTECTION, config_blockers
+from cli.workflows.destroy_preflight import DELETION_PROTECTION, config_blockers
 from modules.catalog.tables import CORE_TABLES, MARKET_DATA
 from modules.config import ENVIRONMENT_NAMES, Naming, load_environment
 from modules.constructs.retention import RETAIN_MARKER

@@ -1,5 +1,5 @@
 """Synthesize the real app's environments, a user's app and the fixture app in one process, as
-`aiinv synth` does (`cli.synth.synthesize_many`), and report how the AWS provider bindings were loaded.
+`aiinv synth` does (`cli.synth.synthesize.synthesize_many`), and report how the AWS provider bindings were loaded.
 
 Run as a script by tests/infra/test_provider_bindings.py, once per way of loading the bindings:
     python -m tests.support.bindings_probe OUT_ROOT [RECORD_JSON]
@@ -65,7 +65,7 @@ def resolved_class(name: str) -> str | None:
 
 
 def main(out_root: Path, record: Path | None) -> None:
-    from cli.synth import synthesize_many
+    from cli.synth.synthesize import synthesize_many
     from modules.config import load_environment
 
     seen = record_type_names() if record else set()
