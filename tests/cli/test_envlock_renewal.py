@@ -11,9 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from cli import envlock
-from cli.errors import RefusedError
-from cli.statelocks import Backend
+from cli.core.errors import RefusedError
+from cli.state import envlock
+from cli.state.statelocks import Backend
 
 TTL, RENEW = 3, 0.2
 BACKEND = Backend(bucket="state-bucket-of-test", key="unused", table="lock-table-of-test", region="eu-central-1")
