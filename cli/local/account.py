@@ -186,10 +186,31 @@ def emulated_account() -> Iterator[dict[str, str]]:
         saved = dict(os.environ)
         os.environ.update(variables)
         try:
-            with mock_aws():
+            with mock_aws(), cold_functions():
                 provision(catalog_table_kwargs(), variables)
                 seed_samples(variables)
                 yield variables
         finally:
             os.environ.clear()
             os.environ.update(saved)
+
+
+@contextmanager
+def cold_functions() -> Iterator[None]:
+    """The functions start cold in here, as each deployed one does: their modules (which read their settings
+    once, at import) are imported afresh under this account's variables, and whatever this process had imported
+    before is back afterwards."""
+    import sys
+
+    def ours(name: str) -> bool:
+        return name == "functions" or name.startswith("functions.")
+
+    before = {name: module for name, module in sys.modules.items() if ours(name)}
+    for name in before:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        for name in [name for name in sys.modules if ours(name)]:
+            del sys.modules[name]
+        sys.modules.update(before)
