@@ -1,7 +1,7 @@
 """Benchmark of the Lambda functions: cold-start init against the boto3 floor, init + first request on the
 emulator, warm latency, deployment package size. Prints figures; asserts only that every request succeeded.
 
-    .venv/bin/python bench/bench_functions.py [--runs 9] [--warm 30] [--baseline DIR]
+    .venv/bin/python bench/bench_functions.py [--runs 15] [--warm 30] [--baseline DIR]
 
 Every cold figure comes from a fresh interpreter that sees what a deployed function sees:
 - packages: the layer's pinned closure (functions/requirements.lock) and the boto3 the runtime provides (the
@@ -16,6 +16,8 @@ moto_server on 127.0.0.1, in an account whose tables come from the synthesized d
 tests build theirs), filled by the local pipeline run (`aiinv local run`'s steps).
 --baseline DIR: the same figures for another checkout (e.g. `git worktree add ../base <commit>`), measured in
 the same run, interleaved run by run with this tree's, so both see the same machine load; medians of --runs.
+Each figure is printed twice: wall clock, and the CPU time of the function's process (which leaves out the time
+it waited for a core on a busy machine, and, for the first request, the emulator's own work).
 Warm: each handler's main path called in process against the same emulator (for comparison between versions).
 Package: the files under functions/ that the handler actually imports, zipped (third-party code is the layer's).
 """
@@ -128,23 +130,25 @@ def _client_args(package: str, settings: dict[str, str]) -> list[tuple[str, str 
     return [(name, settings["WEBSOCKET_ENDPOINT"] if name == WEBSOCKET else None) for name in CLIENTS[package]]
 
 
+# Each child prints its wall-clock and CPU seconds: on a machine shared with other work the wall clock also
+# counts the time the process waited for a core, the CPU time does not.
 INIT = """
 import time
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 import functions.{package}.handler
-from functions.shared.aws import client
-for args in {clients!r}:
+for args in {clients!r}:  # (the authorizer creates none: importing functions.shared.aws would load boto3)
+    from functions.shared.aws import client
     client(*args)
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
 """
 
 FLOOR = """
 import time
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 import boto3
 for name, endpoint in {clients!r}:
     boto3.client(name, endpoint_url=endpoint)
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
 """
 
 FIRST = """
@@ -163,11 +167,11 @@ class Context:
     def get_remaining_time_in_millis(self):
         return 25_000
 
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 import functions.{package}.handler as module
 os.environ["_X_AMZN_TRACE_ID"] = {trace!r}  # set by the runtime for each invocation
 response = module.handler(event, Context())
-elapsed = time.perf_counter() - start
+elapsed = (time.perf_counter() - start, time.process_time() - cpu)
 print(json.dumps({{"seconds": elapsed, "response": response}}, default=str))
 """
 
@@ -307,14 +311,15 @@ def emulated_account() -> Iterator[Account]:
                 "AWS_ENDPOINT_URL": endpoint,
             }
             os.environ.update({**settings, "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR"})
-            provision(tables, settings)
-            seed_samples(settings)
-            run_pipeline(settings)
             from cli.local_run import _Context
-            from functions.streaming.handler import handler as streaming
 
-            # One dashboard connection (no endpoint of its own: pushes go to WEBSOCKET_ENDPOINT, the fake API).
-            with contextlib.redirect_stdout(io.StringIO()):  # the cold-start metric line
+            with contextlib.redirect_stdout(io.StringIO()):  # the handlers' cold-start metric lines
+                provision(tables, settings)
+                seed_samples(settings)
+                run_pipeline(settings)
+                from functions.streaming.handler import handler as streaming
+
+                # One dashboard connection (no endpoint of its own: pushes go to WEBSOCKET_ENDPOINT, the fake API).
                 streaming({"requestContext": {"routeKey": "$connect", "connectionId": "bench-1",
                                               "authorizer": {"user_id": "bench", "groups": "viewer"}}}, _Context())
             yield Account(settings, issuer)
@@ -326,25 +331,38 @@ def emulated_account() -> Iterator[Account]:
 # ---------------------------------------------------------------- cold starts
 
 
+Sample = tuple[float, float]
+"""Wall-clock and CPU milliseconds."""
+
+
+def _ms(line: str) -> Sample:
+    wall, cpu = (float(x) * 1000 for x in line.split())
+    return wall, cpu
+
+
 @dataclass
 class Cold:
-    init: list[float] = field(default_factory=list)
-    first: list[float] = field(default_factory=list)
+    init: list[Sample] = field(default_factory=list)
+    first: list[Sample] = field(default_factory=list)
+    floor: list[Sample] = field(default_factory=list)
+
+    def median(self, name: str, clock: int) -> float:
+        return statistics.median(sample[clock] for sample in getattr(self, name))
 
 
-def cold_figures(package: str, trees: list[Path], site: Path, account: Account, runs: int
-                 ) -> tuple[list[Cold], list[float]]:
-    """Per tree: init and init + first request (ms); the floor (ms). Runs interleave the trees."""
+def cold_figures(package: str, trees: list[Path], site: Path, account: Account, runs: int) -> list[Cold]:
+    """Per tree: init, init + first request and the floor. Runs interleave the trees: each run measures
+    this tree, then the baseline, then the floor, so that all see the same load."""
     clients = _client_args(package, account.settings)
     figures = [Cold() for _ in trees]
-    floors: list[float] = []
 
-    def first(tree: Path, env: dict[str, str]) -> float:
+    def first(tree: Path, env: dict[str, str]) -> Sample:
         code = FIRST.format(package=package, region=REGION, trace=TRACE_HEADER)
         result = json.loads(_fresh(code, env, tree, json.dumps(FIRST_REQUESTS[package][1](account))))
         if not _succeeded(package, result["response"]):
             raise RuntimeError(f"{package} ({tree}): the first request failed: {result['response']}")
-        return result["seconds"] * 1000
+        wall, cpu = result["seconds"]
+        return wall * 1000, cpu * 1000
 
     envs = [bench_environment(package, tree, site, account.settings) for tree in trees]
     for tree, env in zip(trees, envs, strict=True):  # once, untimed: compiles each tree's .pyc
@@ -352,16 +370,18 @@ def cold_figures(package: str, trees: list[Path], site: Path, account: Account, 
         first(tree, env)
     for _ in range(runs):
         for tree, env, cold in zip(trees, envs, figures, strict=True):
-            cold.init.append(float(_fresh(INIT.format(package=package, clients=clients), env, tree)) * 1000)
+            cold.init.append(_ms(_fresh(INIT.format(package=package, clients=clients), env, tree)))
             cold.first.append(first(tree, env))
-        floors.append(float(_fresh(FLOOR.format(clients=clients), envs[0], trees[0])) * 1000)
-    return figures, floors
+        floor = _ms(_fresh(FLOOR.format(clients=clients), envs[0], trees[0]))
+        for cold in figures:
+            cold.floor.append(floor)
+    return figures
 
 
 def xray_alone(site: Path, account: Account, runs: int) -> float:
     env = bench_environment("score", ROOT, site, account.settings)
-    code = "import time; t = time.perf_counter()\nimport aws_xray_sdk.core\nprint(time.perf_counter() - t)"
-    return statistics.median(float(_fresh(code, env, ROOT)) for _ in range(runs)) * 1000
+    code = "import time; t = time.perf_counter()\nimport aws_xray_sdk.core\nprint(time.perf_counter() - t, 0)"
+    return statistics.median(_ms(_fresh(code, env, ROOT))[0] for _ in range(runs))
 
 
 # ---------------------------------------------------------------- package size
@@ -430,7 +450,7 @@ def warm_latencies(account: Account, n: int) -> dict[str, tuple[float, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per cold figure (median)")
+    parser.add_argument("--runs", type=int, default=15, help="fresh interpreters per cold figure (median)")
     parser.add_argument("--warm", type=int, default=30, help="warm calls per handler (0: none)")
     parser.add_argument("--baseline", type=Path, help="a checkout of another commit, measured alongside")
     args = parser.parse_args()
@@ -441,22 +461,26 @@ def main() -> None:
     site = runtime_site()
     warnings.simplefilter("ignore")  # Powertools' "no application metrics" on handlers called in process
     with emulated_account() as account:
-        header = f"{'function':<14} {'init ms':>8} {'floor ms':>9} {'ratio':>6} {'init+1st ms':>12}"
-        if args.baseline:
-            header += f"  | {'base init':>9} {'ratio':>6} {'init+1st':>9} {'change':>7}"
-        print(f"cold starts, medians of {args.runs} fresh interpreters" +
-              (f"; baseline: {args.baseline}" if args.baseline else ""))
-        print(header, flush=True)
+        results = {}
+        print(f"cold starts: medians of {args.runs} fresh interpreters per figure, interleaved" +
+              (f" with the baseline {args.baseline}" if args.baseline else ""), flush=True)
         for package in CLIENTS:
-            figures, floors = cold_figures(package, trees, site, account, args.runs)
-            floor = statistics.median(floors)
-            init, first = statistics.median(figures[0].init), statistics.median(figures[0].first)
-            line = f"{package:<14} {init:8.0f} {floor:9.0f} {init / floor:6.2f} {first:12.0f}"
+            results[package] = cold_figures(package, trees, site, account, args.runs)
+            print(f"  {package} done", flush=True)
+        for clock, title in ((0, "wall clock"), (1, "CPU time of the process")):
+            header = f"{'function':<14} {'init ms':>8} {'floor ms':>9} {'ratio':>6} {'init+1st ms':>12}"
             if args.baseline:
-                base_init, base_first = statistics.median(figures[1].init), statistics.median(figures[1].first)
-                line += (f"  | {base_init:9.0f} {base_init / floor:6.2f} {base_first:9.0f} "
-                         f"{(first - base_first) / base_first:+7.1%}")
-            print(line, flush=True)
+                header += f"  | {'base init':>9} {'ratio':>6} {'init+1st':>9} {'change':>7}"
+            print(f"\n{title}\n{header}")
+            for package, figures in results.items():
+                floor = figures[0].median("floor", clock)
+                init, first = figures[0].median("init", clock), figures[0].median("first", clock)
+                line = f"{package:<14} {init:8.0f} {floor:9.0f} {init / floor:6.2f} {first:12.0f}"
+                if args.baseline:
+                    base_init, base_first = figures[1].median("init", clock), figures[1].median("first", clock)
+                    line += (f"  | {base_init:9.0f} {base_init / floor:6.2f} {base_first:9.0f} "
+                             f"{(first - base_first) / base_first:+7.1%}")
+                print(line)
         print("first requests: " + "; ".join(f"{p} {what}" for p, (what, _) in FIRST_REQUESTS.items()))
         print(f"(the X-Ray SDK that Powertools Tracer loads, alone: {xray_alone(site, account, args.runs):.0f} ms)")
 
