@@ -58,7 +58,7 @@ class LambdaContext:
         return 60_000
 
 
-def _call(package: str, step: str, method: str, path: str, body: Any, user: str, groups: str) -> Any:
+def call_route(package: str, step: str, method: str, path: str, body: Any, user: str, groups: str) -> Any:
     import importlib
     import json
 
@@ -119,10 +119,10 @@ def ingest_market_samples(variables: dict[str, str]) -> dict[str, int]:
     """A backfill of the sample days through ingest-market (`POST /market/backfill`, then its job from the
     market queue), as an admin would ask for one; returns the finished job's counts."""
     start, end = MARKET_SAMPLE_DAYS
-    job = _call("ingest_market", "market backfill", "POST", "/market/backfill", {"start": start, "end": end},
+    job = call_route("ingest_market", "market backfill", "POST", "/market/backfill", {"start": start, "end": end},
                 ADMIN, "admin")
     _drain_queue(variables["MARKET_QUEUE_URL"], "ingest_market")
-    done = _call("orchestrator", "market backfill job", "GET", f"/jobs/{job['job_id']}", None, ADMIN, "admin")
+    done = call_route("orchestrator", "market backfill job", "GET", f"/jobs/{job['job_id']}", None, ADMIN, "admin")
     if done["state"] != "succeeded":
         raise LocalRunError(f"market backfill job: {done['state']} {done.get('error', '')}")
     return done["result"]
@@ -144,18 +144,18 @@ def run_pipeline(variables: dict[str, str]) -> dict[str, Any]:
     accepted = duplicates = 0
     for package, path, source, items in batches:
         body = {"source": source, "items": [item.model_dump(mode="json") for item in items]}
-        result = _call(package, "ingest", "POST", path, body, ANALYST, "analyst")
+        result = call_route(package, "ingest", "POST", path, body, ANALYST, "analyst")
         accepted, duplicates = accepted + result["accepted"], duplicates + result["duplicates"]
     scored, score_failures = _drain_queue(variables["SCORING_QUEUE_URL"])
-    proposed = _call("orchestrator", "propose", "POST", "/propose", {"as_of": AS_OF}, ANALYST, "analyst")
+    proposed = call_route("orchestrator", "propose", "POST", "/propose", {"as_of": AS_OF}, ANALYST, "analyst")
     checks = [
-        _call(
+        call_route(
             "orchestrator", "risk check", "POST", "/risk/check", {"proposal_id": p["proposal_id"]}, ANALYST, "analyst"
         )
         for p in proposed["created"]
     ]
     approved = [
-        _call(
+        call_route(
             "orchestrator",
             "decision",
             "POST",
@@ -167,13 +167,13 @@ def run_pipeline(variables: dict[str, str]) -> dict[str, Any]:
         for c in checks
         if c["passed"]
     ]
-    job = _call("evaluation", "evaluate", "POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, ANALYST, "analyst")
+    job = call_route("evaluation", "evaluate", "POST", "/evaluate", {"as_of": EVALUATE_AS_OF}, ANALYST, "analyst")
     _drain_queue(variables["EVALUATIONS_QUEUE_URL"], "evaluation")
-    evaluation = _call("orchestrator", "evaluation job", "GET", f"/jobs/{job['job_id']}", None, ANALYST, "analyst")
+    evaluation = call_route("orchestrator", "evaluation job", "GET", f"/jobs/{job['job_id']}", None, ANALYST, "analyst")
     if evaluation["state"] != "succeeded":
         raise LocalRunError(f"evaluation job: {evaluation['state']} {evaluation.get('error', '')}")
     outcomes = _outcomes(variables["OUTCOMES_TABLE"])
-    figures = _call("evaluation", "metrics", "GET", "/metrics", None, ANALYST, "viewer")
+    figures = call_route("evaluation", "metrics", "GET", "/metrics", None, ANALYST, "viewer")
     return {
         "market_prices_ingested": market.get("prices_written", 0),
         "market_symbols": market.get("symbols", 0),

@@ -21,7 +21,9 @@ from functions.authorizer.tokens import InvalidToken, verify
 from functions.shared.auth import parse_groups
 
 logger = Logger()
-tracer = Tracer()
+# Tracing stays on (the handler's subsegment, cold start, errors). Nothing is patched: the authorizer never
+# calls AWS, and patching http.client for the key set's one fetch per container imports urllib3 at every cold start.
+tracer = Tracer(auto_patch=False)
 
 SETTINGS = load()
 KEYS = jwks_client(SETTINGS.issuer, SETTINGS.jwks_cache_seconds)

@@ -7,7 +7,6 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.ingest_news.feeds import parse_feed
 from functions.ingest_news.settings import load
 from functions.shared import health
 from functions.shared.events import CORRELATION_ID_PATH, is_scheduled
@@ -15,9 +14,10 @@ from functions.shared.http import build_resolver
 from functions.shared.ingestion.pipeline import IngestConfig
 from functions.shared.ingestion.service import host_of, ingest_router, pull
 from functions.shared.signals import SignalsTable
+from functions.shared.tracing import AWS_AND_HTTP
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=AWS_AND_HTTP)
 metrics = Metrics()
 
 SETTINGS = load()
@@ -33,6 +33,9 @@ app = build_resolver(health.router, ingest_router(CONFIG, SETTINGS.max_body_byte
 
 @tracer.capture_method
 def pull_feeds(context: LambdaContext) -> dict[str, Any]:
+    # The feed parser (defusedxml) serves the scheduled pull only; `POST /ingest/news` starts without it.
+    from functions.ingest_news.feeds import parse_feed
+
     return pull(
         CONFIG, SETTINGS.source_urls, SETTINGS.secret_arn, parse_feed, host_of, context.get_remaining_time_in_millis
     )

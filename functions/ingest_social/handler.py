@@ -15,9 +15,10 @@ from functions.shared.http import build_resolver
 from functions.shared.ingestion.pipeline import IngestConfig
 from functions.shared.ingestion.service import ingest_router, pull
 from functions.shared.signals import SignalsTable
+from functions.shared.tracing import AWS_AND_HTTP
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=AWS_AND_HTTP)
 metrics = Metrics()
 
 SETTINGS = load()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# Imported ahead of everything that imports pydantic: Powertools' batch module loads its parser's pydantic
+# models (tens of ms at cold start) when pydantic is already imported; the job queue's batches use the
+# data classes only (functions/shared/jobs.py). tests/functions/test_cold_imports.py keeps it so.
+import aws_lambda_powertools.utilities.batch  # noqa: F401
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
@@ -28,9 +32,10 @@ from functions.shared.http import build_resolver
 from functions.shared.jobs import Jobs, JobsTable, jobs_router
 from functions.shared.proposals import ProposalsTable
 from functions.shared.signals import SignalsTable
+from functions.shared.tracing import AWS_AND_HTTP
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=AWS_AND_HTTP)
 metrics = Metrics()
 
 SETTINGS = load()

@@ -29,9 +29,10 @@ from functions.shared.events import CORRELATION_ID_PATH
 from functions.shared.http import build_resolver
 from functions.shared.models import RequestModel
 from functions.shared.signals import SignalsTable
+from functions.shared.tracing import AWS_AND_HTTP
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=AWS_AND_HTTP)
 metrics = Metrics()
 
 SETTINGS = load()

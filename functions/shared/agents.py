@@ -11,7 +11,8 @@ from functions.shared.aws import client
 
 
 class AgentConfig(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built on first use (not at import): cold starts of routes that read no such item skip it.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     agent_id: str = Field(min_length=1, max_length=64)
     enabled: bool = True

@@ -11,7 +11,8 @@ from functions.shared.aws import client
 
 
 class TrackedEntity(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built on first use (not at import): cold starts of routes that read no such item skip it.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     entity_id: str = Field(min_length=1, max_length=32)
     symbol: str = Field(min_length=1, max_length=16, pattern=r"^[A-Z0-9.^-]+$")

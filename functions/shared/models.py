@@ -25,4 +25,8 @@ AsOf = Annotated[AwareDatetime | None, AfterValidator(_not_in_future)]
 
 
 class RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, frozen=True)
+    # defer_build: a model's validator is built on its first use, not at import, so a cold start builds only
+    # the models of the route it serves.
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, frozen=True, defer_build=True
+    )

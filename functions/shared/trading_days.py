@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 EXCHANGE = "XNYS"
 EXCHANGE_TIMEZONE = ZoneInfo("America/New_York")
@@ -22,6 +24,9 @@ FINAL_AFTER = timedelta(hours=2)
 
 @cache
 def _exchange_holidays() -> holidays.HolidayBase:
+    # Imported on first use: routes that only convert times (a backfill's dates) never load the calendars.
+    import holidays
+
     return holidays.financial_holidays(EXCHANGE)
 
 

@@ -12,12 +12,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.shared.connections import ConnectionsTable
 from functions.shared.events import CORRELATION_ID_PATH
+from functions.shared.tracing import AWS_AND_HTTP
 from functions.streaming.push import Pusher, message_of
 from functions.streaming.settings import load
 from functions.streaming.websocket import WebSocketRoutes
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=AWS_AND_HTTP)
 metrics = Metrics()
 
 SETTINGS = load()

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from pydantic import Field, ValidationError
 
 from functions.shared.auth import READERS, Caller, parse_groups
 from functions.shared.clock import epoch_seconds, iso, utc_now
 from functions.shared.connections import ConnectionsTable
-from functions.shared.models import RequestModel
+
+if TYPE_CHECKING:
+    from functions.shared.models import RequestModel
 
 logger = Logger()
 
@@ -21,9 +23,19 @@ TOPICS = ("proposals", "outcomes")
 MAX_MESSAGE_BYTES = 4096
 
 
-class Subscribe(RequestModel):
-    action: str = Field(pattern="^subscribe$")
-    topics: list[str] = Field(min_length=1, max_length=len(TOPICS))
+@cache
+def subscribe_model() -> type[RequestModel]:
+    """The `subscribe` message, built on first use: only that route validates a body, so `$connect`,
+    `$disconnect` and the stream's pushes start without pydantic."""
+    from pydantic import Field
+
+    from functions.shared.models import RequestModel
+
+    class Subscribe(RequestModel):
+        action: str = Field(pattern="^subscribe$")
+        topics: list[str] = Field(min_length=1, max_length=len(TOPICS))
+
+    return Subscribe
 
 
 def reply(status: int, message: str) -> dict[str, Any]:
@@ -79,8 +91,10 @@ class WebSocketRoutes:
     def subscribe(self, connection_id: str, body: str | None) -> dict[str, Any]:
         if body is None or len(body.encode()) > MAX_MESSAGE_BYTES:
             return reply(400, f"a subscribe message is a JSON object of at most {MAX_MESSAGE_BYTES} bytes")
+        from pydantic import ValidationError
+
         try:
-            request = Subscribe.model_validate_json(body)
+            request = subscribe_model().model_validate_json(body)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
