@@ -36,10 +36,11 @@ class Eraser:
     raw_bucket: str
     features_bucket: str
 
-    def erase_author(self, author_id: str, deadline: float | None = None) -> Piece:
-        """Objects go before the items that point at them, so a retry after a failure finds them again.
-        Stops between signals once `deadline` (time.monotonic()) has passed; the rest is the next piece."""
-        signal_ids = sorted(self.signals.signal_ids_by_author(author_id))
+    def erase_author(self, author_ids: list[str], deadline: float | None = None) -> Piece:
+        """Every signal stored under any of `author_ids` (the forms one author may be stored under). Objects
+        go before the items that point at them, so a retry after a failure finds them again. Stops between
+        signals once `deadline` (time.monotonic()) has passed; the rest is the next piece."""
+        signal_ids = sorted(set().union(*(self.signals.signal_ids_by_author(a) for a in author_ids)))
         items = removed = done = 0
         for signal_id in signal_ids:
             if done and deadline is not None and time.monotonic() > deadline:
@@ -57,7 +58,7 @@ class Eraser:
                 items += 1
         logger.info("author erased", extra={"signals": done, "items": items, "objects": removed})
         counts = {"signals": done, "items_deleted": items, "object_versions_deleted": removed}
-        return Piece(counts, {"author_id": author_id} if done < len(signal_ids) else None)
+        return Piece(counts, {"author_ids": author_ids} if done < len(signal_ids) else None)
 
     def erase_user(self, user_id: str, deadline: float | None = None) -> Piece:
         pseudonymised = 0
@@ -78,7 +79,9 @@ class Eraser:
     def work(self) -> dict[str, Work]:
         """The job kinds of erasure (`functions.shared.jobs`)."""
         return {
-            "erase_author": lambda payload, deadline: self.erase_author(payload["author_id"], deadline),
+            # `author_id`: a job queued before erasure named every stored form of the author
+            "erase_author": lambda payload, deadline: self.erase_author(
+                payload.get("author_ids") or [payload["author_id"]], deadline),
             "erase_user": lambda payload, deadline: self.erase_user(payload["user_id"], deadline),
         }
 

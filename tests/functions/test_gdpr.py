@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 from conftest import FakeContext, handler_module
 from fn_events import ALICE, BOB, json_body, rest
 from fn_pipeline import propose, run_job, scored_samples
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from functions.shared.dynamo import from_item
 
@@ -162,3 +166,59 @@ def test_a_duplicate_post_of_a_second_author_leaves_nothing_of_them_after_their_
     assert erase({"author_id": "reddit:second_author"}, context, aws=seeded)[1]["state"] == "succeeded"
     stored = _everything_stored(seeded)
     assert "second_author" not in stored.casefold() and "first_author" in stored
+
+
+GROWS = "\u0390"
+"""GREEK SMALL LETTER IOTA WITH DIALYTIKA AND TONOS: one character, three once casefolded."""
+
+
+@pytest.mark.parametrize("form", ["stored", "written", "written-with-another-case-of-source"])
+def test_an_author_whose_id_grows_under_casefolding_is_erased_by_its_stored_and_its_written_form(aws, context,
+                                                                                                 form):
+    # GIVEN an author of 256 characters that casefolding makes 768 (the stored id has 775)
+    item = {"source_id": "g1", "author": GROWS * 256, "text": "Apple shares jumped", "published_at":
+            "2026-11-20T08:00:00Z"}
+    response = handler_module("ingest_social").handler(
+        rest("POST", "/ingest/social", {"source": "reddit", "items": [item]}), context)
+    assert response["statusCode"] == 200, response["body"]
+    [stored] = {i["author_id"] for i in _signal_items(aws) if i.get("author_id")}
+    assert len(stored) == len("reddit:") + 3 * 256
+    # WHEN an admin erases them by the form chosen
+    named = {"stored": stored, "written": "reddit:" + GROWS * 256,
+             "written-with-another-case-of-source": "Reddit:" + GROWS * 256}[form]
+    status, job = erase({"author_id": named}, context, aws=aws)
+    # THEN the job erases their signal
+    assert status == 202 and job["state"] == "succeeded" and job["result"]["signals"] == 1, job
+    assert [i for i in _signal_items(aws) if i.get("author_id")] == []
+
+
+SOURCES = st.one_of(st.sampled_from(["reddit", "api", "news.example.com", "a:b"]),
+                    st.from_regex(r"[a-z0-9][a-z0-9._:-]{0,63}", fullmatch=True))
+AUTHORS = st.one_of(
+    st.text(min_size=1, max_size=256),
+    st.lists(st.sampled_from([GROWS, "\u1fe3", "\u00df", "\ufdfa", "\u1f80\u0313", "A", " ", "\n", "\u0130",
+                              "\U00010400"]), min_size=1, max_size=256).map("".join),
+)
+
+
+@given(source=SOURCES, author=AUTHORS)
+@settings(max_examples=400, deadline=None)
+@example(source="reddit", author=GROWS * 256)
+@example(source="reddit", author="\u1f80\u0313")
+@example(source="reddit", author="a\nb")
+def test_every_author_id_ingest_can_store_can_be_erased_by_its_stored_and_its_written_form(source, author):
+    """The same rule on both sides: lengths are checked after normalisation, and the erase route finds the id
+    ingestion stored from either form."""
+    from functions.orchestrator.gdpr_routes import EraseRequest
+    from functions.shared.ingestion.models import IngestBatch
+    from functions.shared.ingestion.normalize import author_id
+
+    item = {"source_id": "x", "text": "t", "published_at": "2026-11-20T08:00:00Z", "author": author}
+    try:
+        batch = IngestBatch.model_validate({"source": source, "items": [item]})
+    except ValidationError:
+        assume(False)
+    stored = author_id(batch.source, batch.items[0].author)
+    assume(stored is not None)
+    for form in (stored, f"{source}:{author}"):
+        assert stored in EraseRequest.model_validate({"author_id": form}).author_ids, form

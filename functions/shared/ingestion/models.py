@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from functions.shared.ingestion.normalize import clean_text
+from functions.shared.ingestion.normalize import AuthorIdTooLong, author_id, clean_text
 from functions.shared.models import Instant, RequestModel
 
 MAX_ITEMS_PER_BATCH = 100
@@ -44,3 +44,13 @@ class SourceItem(IngestItem):
 class IngestBatch(RequestModel):
     source: str = Field(default="api", pattern=r"^[a-z0-9][a-z0-9._:-]{0,63}$")
     items: list[IngestItem] = Field(min_length=1, max_length=MAX_ITEMS_PER_BATCH)
+
+    @model_validator(mode="after")
+    def _author_ids_fit(self) -> IngestBatch:
+        """Each author's stored id (`<source>:<author>` once normalised) fits the rule erasure applies too."""
+        for number, item in enumerate(self.items):
+            try:
+                author_id(self.source, item.author)
+            except AuthorIdTooLong as exc:
+                raise ValueError(f"items.{number}.author: {exc}") from None
+        return self

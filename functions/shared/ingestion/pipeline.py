@@ -33,7 +33,7 @@ from functions.shared.aws import client
 from functions.shared.clock import epoch_seconds, iso, utc_now
 from functions.shared.errors import UpstreamError
 from functions.shared.ingestion.models import IngestItem, SourceItem
-from functions.shared.ingestion.normalize import author_id, clean_text, content_hash
+from functions.shared.ingestion.normalize import AuthorIdTooLong, author_id, clean_text, content_hash
 from functions.shared.signals import PENDING, SignalsTable
 
 logger = Logger()
@@ -161,7 +161,11 @@ def ingest(
     seen: set[str] = set()
     work: list[tuple[IngestItem, dict[str, Any]]] = []
     for item in items:
-        document = _document(config, source, item, now)
+        try:
+            document = _document(config, source, item, now)
+        except AuthorIdTooLong as exc:  # API batches are refused before; a source's item is skipped
+            logger.warning("item skipped", extra={"source_id": item.source_id, "problem": str(exc)})
+            continue
         if document["signal_id"] in seen:
             result.duplicates.append(document["signal_id"])
             continue
