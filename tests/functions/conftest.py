@@ -116,8 +116,12 @@ def environment(environment_values, monkeypatch) -> dict[str, str]:
 
 @pytest.fixture
 def aws(environment, definitions) -> Iterator[dict[str, str]]:
-    """A fresh emulated account with every table, bucket, queue and secret."""
+    """A fresh emulated account with every table, bucket, queue and secret (secrets cached by Powertools in an
+    earlier test's account are forgotten)."""
+    from aws_lambda_powertools.utilities import parameters
+
     with mock_aws():
+        parameters.clear_caches()
         provision(definitions[0], environment)
         yield environment
 
