@@ -69,7 +69,7 @@ def local_environment(sources_base_url: str, tables: dict[str, str], env: str = 
     from modules.catalog.buckets import BUCKETS
     from modules.catalog.functions import QUEUES
     from modules.catalog.routes import CORS_ORIGINS_VARIABLE
-    from modules.catalog.secrets import MARKET_SOURCE, NEWS_SOURCE, SOCIAL_SOURCE
+    from modules.catalog.secrets import CREATOR_MARK_KEY, MARKET_SOURCE, NEWS_SOURCE, SOCIAL_SOURCE
     from modules.config import load_environment
 
     variables = {
@@ -90,6 +90,7 @@ def local_environment(sources_base_url: str, tables: dict[str, str], env: str = 
         "NEWS_SECRET_ARN": f"{PROJECT}-{NEWS_SOURCE.name}-{env}",
         "SOCIAL_SECRET_ARN": f"{PROJECT}-{SOCIAL_SOURCE.name}-{env}",
         "MARKET_SECRET_ARN": f"{PROJECT}-{MARKET_SOURCE.name}-{env}",
+        CREATOR_MARK_KEY.env_var: f"{PROJECT}-{CREATOR_MARK_KEY.name}-{env}",
         # The daily-bars CSVs first; a symbol without one (SPY) falls back to its Alpha Vantage document.
         "MARKET_SOURCE_URLS": f"{sources_base_url}/market/{{symbol_lower}}.us.csv,"
         f"{sources_base_url}/market/{{symbol}}.daily.json?apikey={{apikey}}",
@@ -107,7 +108,9 @@ def local_environment(sources_base_url: str, tables: dict[str, str], env: str = 
 
 
 def provision(table_kwargs: list[dict[str, Any]], variables: dict[str, str]) -> None:
-    """Create tables, buckets, the queues and the source secrets in the (emulated) account."""
+    """Create tables, buckets, the queues and the secrets in the (emulated) account."""
+    from secrets import token_urlsafe
+
     import boto3
 
     from modules.catalog.functions import QUEUES
@@ -137,6 +140,8 @@ def provision(table_kwargs: list[dict[str, Any]], variables: dict[str, str]) -> 
         Name=variables["MARKET_SECRET_ARN"],
         SecretString='{"headers": {"User-Agent": "ai-investment-local/1.0"}, "params": {"apikey": "local-demo"}}',
     )
+    # The key of the orchestrator's creator marks: random for each emulated account, as in a real one.
+    secrets.create_secret(Name=variables["CREATOR_MARK_SECRET_ARN"], SecretString=token_urlsafe(48))
 
 
 @contextmanager

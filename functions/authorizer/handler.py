@@ -59,9 +59,9 @@ def decide(event: Any) -> dict[str, Any]:
         claims = verify(token, KEYS, SETTINGS.issuer, SETTINGS.client_ids)
     except InvalidToken as exc:
         return _deny(method_arn, str(exc))
-    groups = ",".join(sorted(parse_groups(claims.get("cognito:groups"))))
+    groups = ",".join(sorted(parse_groups(claims.groups)))
     policy = APIGatewayAuthorizerResponseWebSocket.from_route_arn(
-        method_arn, principal_id=claims["sub"], context={"user_id": claims["sub"], "groups": groups}
+        method_arn, principal_id=claims.sub, context={"user_id": claims.sub, "groups": groups}
     )
     policy.allow_all_routes()
     return policy.asdict()

@@ -11,16 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from functions.shared.clock import InstantError, parse_day
+
 MAX_CLOSE = Decimal(10) ** 9
 """No listed share closes at a billion; larger values are corrupt (and beyond what DynamoDB keeps exactly)."""
 MAX_DIGITS = 20
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class DocumentError(ValueError):
@@ -120,11 +120,10 @@ def _read_rows(rows: Any) -> Parsed:
 
 
 def _day(text: str) -> date | None:
-    if not _DAY.match(text):
-        return None
+    """A bar's day through the clock's one reader of days (YYYY-MM-DD within its bounds), else None."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return parse_day(text)
+    except InstantError:
         return None
 
 

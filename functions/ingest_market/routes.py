@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Self
 
 from aws_lambda_powertools.event_handler import Response
@@ -17,7 +17,7 @@ from functions.shared.errors import BadRequest
 from functions.shared.http import parse_body
 from functions.shared.jobs import Jobs, accepted
 from functions.shared.market import SYMBOL_PATTERN
-from functions.shared.models import RequestModel
+from functions.shared.models import Day, RequestModel
 from functions.shared.trading_days import exchange_date
 
 MAX_BACKFILL_DAYS = 366 * 20
@@ -27,8 +27,8 @@ Symbol = Annotated[str, StringConstraints(pattern=SYMBOL_PATTERN)]
 
 
 class BackfillRequest(RequestModel):
-    start: date
-    end: date
+    start: Day
+    end: Day
     symbols: tuple[Symbol, ...] | None = Field(default=None, min_length=1, max_length=MAX_SYMBOLS)
     """Default: every symbol the system tracks."""
 

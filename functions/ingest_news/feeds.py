@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element, tostring
 
@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger
 from defusedxml import ElementTree
 from pydantic import ValidationError
 
+from functions.shared.clock import InstantError, parse_email_date, parse_instant
 from functions.shared.ingestion.html_text import html_to_text
 from functions.shared.ingestion.models import SourceItem
 
@@ -29,20 +30,9 @@ def _text(element: Element | None) -> str:
     return "".join(element.itertext()).strip() if element is not None else ""
 
 
-def _rfc822(value: str) -> datetime | None:
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def _iso(value: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+def _atom_date(value: str) -> datetime:
+    """Atom dates are RFC 3339; one written without its offset is taken as UTC, as feeds mean it."""
+    return parse_instant(value, naive_as_utc=True)
 
 
 def _rss_item(item: Element) -> dict[str, Any]:
@@ -54,7 +44,7 @@ def _rss_item(item: Element) -> dict[str, Any]:
         "title": html_to_text(_text(item.find("title"))),
         "text": html_to_text(body) or html_to_text(_text(item.find("title"))),
         "url": link or None,
-        "published_at": _rfc822(_text(item.find("pubDate"))),
+        "published_at": _text(item.find("pubDate")),
     }
 
 
@@ -70,7 +60,7 @@ def _atom_entry(entry: Element) -> dict[str, Any]:
         "title": html_to_text(_text(entry.find(f"{ATOM}title"))),
         "text": html_to_text(body) or html_to_text(_text(entry.find(f"{ATOM}title"))),
         "url": link,
-        "published_at": _iso(_text(entry.find(f"{ATOM}published")) or _text(entry.find(f"{ATOM}updated"))),
+        "published_at": _text(entry.find(f"{ATOM}published")) or _text(entry.find(f"{ATOM}updated")),
     }
 
 
@@ -80,15 +70,17 @@ def _skipped(source_id: Any, problems: list[dict[str, Any]]) -> None:
 
 def parse_feed(document: bytes) -> list[SourceItem]:
     """Items of an RSS or Atom feed; an entry that lacks required fields or cannot be read (nested too
-    deeply, a date without a UTC equivalent) is skipped with a warning, and the others are kept."""
+    deeply, a date outside the clock's bounds or without a UTC equivalent) is skipped with a warning and its
+    reason, and the others are kept."""
     try:
         root = ElementTree.fromstring(document)
     except ElementTree.ParseError as exc:
         raise FeedError(f"not well-formed XML: {exc}") from exc
+    dated: Callable[[str], datetime]
     if root.tag == "rss":
-        entries, read, kind = root.iter("item"), _rss_item, "rss"
+        entries, read, dated, kind = root.iter("item"), _rss_item, parse_email_date, "rss"
     elif root.tag == f"{ATOM}feed":
-        entries, read, kind = root.iter(f"{ATOM}entry"), _atom_entry, "atom"
+        entries, read, dated, kind = root.iter(f"{ATOM}entry"), _atom_entry, _atom_date, "atom"
     else:
         raise FeedError(f"unsupported feed root element {root.tag!r} (expected rss or Atom feed)")
     items = []
@@ -96,8 +88,11 @@ def parse_feed(document: bytes) -> list[SourceItem]:
         raw: dict[str, Any] = {}
         try:
             raw = read(element)
+            published = dated(raw["published_at"]) if raw["published_at"] else None
             original = {"format": kind, "xml": tostring(element, encoding="unicode")}
-            items.append(SourceItem.model_validate({**raw, "raw": original}))
+            items.append(SourceItem.model_validate({**raw, "published_at": published, "raw": original}))
+        except InstantError as exc:  # one parser, one set of bounds: functions.shared.clock
+            _skipped(raw.get("source_id"), [{"field": "published_at", "problem": str(exc)}])
         except ValidationError as exc:
             _skipped(raw.get("source_id"), exc.errors(include_url=False, include_input=False))
         except (RecursionError, ValueError, OverflowError) as exc:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
+from functions.shared.clock import InstantError, from_unix_seconds
 from functions.shared.ingestion.models import SourceItem
 
 logger = Logger()
@@ -24,8 +23,6 @@ UNREADABLE = "\u0000unreadable"
 """Stands in for a part of a post that was nested too deeply or held a too long number."""
 # A JSON string (escapes included) or one bracket: what the depth scan needs to see.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
-# Unix seconds that datetime can hold: years 1 to 9999.
-_EARLIEST, _LATEST = datetime(1, 1, 2, tzinfo=UTC).timestamp(), datetime(9999, 12, 30, tzinfo=UTC).timestamp()
 
 
 class ListingError(ValueError):
@@ -64,15 +61,6 @@ def _int(digits: str) -> int | str:
     return int(digits) if len(digits.lstrip("-")) <= MAX_INT_DIGITS else UNREADABLE
 
 
-def _published(created: Any) -> datetime | None:
-    """`created_utc` as a time; None unless a finite number of seconds within years 1 to 9999."""
-    if isinstance(created, bool) or not isinstance(created, int | float):
-        return None
-    if not math.isfinite(created) or not _EARLIEST <= created <= _LATEST:
-        return None
-    return datetime.fromtimestamp(created, UTC)
-
-
 def _item(post: dict[str, Any]) -> dict[str, Any]:
     permalink = post.get("permalink")
     return {
@@ -81,7 +69,8 @@ def _item(post: dict[str, Any]) -> dict[str, Any]:
         "title": post.get("title") or "",
         "text": post.get("selftext") or post.get("title") or "",
         "url": f"{SITE}{permalink}" if isinstance(permalink, str) and permalink.startswith("/") else None,
-        "published_at": _published(post.get("created_utc")),
+        # Unix seconds within the clock's bounds (functions.shared.clock); anything else skips the post
+        "published_at": from_unix_seconds(post.get("created_utc")),
         "raw": post,
     }
 
@@ -117,6 +106,8 @@ def parse_listing(document: bytes) -> list[SourceItem]:
             continue
         try:
             items.append(SourceItem.model_validate(_item(post)))
+        except InstantError as exc:
+            _skipped(post, [{"field": "created_utc", "problem": str(exc)}])
         except ValidationError as exc:
             _skipped(post, exc.errors(include_url=False, include_input=False))
     return items

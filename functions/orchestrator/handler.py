@@ -30,6 +30,7 @@ from functions.shared.entities import EntitiesTable
 from functions.shared.events import CORRELATION_ID_PATH, is_scheduled
 from functions.shared.http import build_resolver
 from functions.shared.jobs import Jobs, JobsTable, jobs_router
+from functions.shared.marks import CreatorMarks, secret_key
 from functions.shared.proposals import ProposalsTable
 from functions.shared.signals import SignalsTable
 from functions.shared.tracing import AWS_AND_HTTP
@@ -39,11 +40,12 @@ tracer = Tracer(patch_modules=AWS_AND_HTTP)
 metrics = Metrics()
 
 SETTINGS = load()
+MARKS = CreatorMarks(secret_key(SETTINGS.creator_mark_secret_arn))
 PROPOSALS = ProposalsTable(SETTINGS.proposals_table)
 SIGNALS = SignalsTable(SETTINGS.signals_table)
 AGENTS = AgentsTable(SETTINGS.agents_table)
 ENTITIES = EntitiesTable(SETTINGS.entities_table)
-PROPOSER = Proposer(signals=SIGNALS, proposals=PROPOSALS, agents=AGENTS, entities=ENTITIES)
+PROPOSER = Proposer(signals=SIGNALS, proposals=PROPOSALS, agents=AGENTS, entities=ENTITIES, marks=MARKS)
 CHECKER = RiskChecker(proposals=PROPOSALS, agents=AGENTS, entities=ENTITIES)
 JOBS_TABLE = JobsTable(SETTINGS.jobs_table)
 ERASER = Eraser(
@@ -53,6 +55,7 @@ ERASER = Eraser(
     jobs=JOBS_TABLE,
     raw_bucket=SETTINGS.raw_bucket,
     features_bucket=SETTINGS.features_bucket,
+    marks=MARKS,
 )
 JOBS = Jobs(table=JOBS_TABLE, queue_url=SETTINGS.jobs_queue_url, work=ERASER.work())
 persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table, boto3_client=client("dynamodb"))
@@ -62,7 +65,8 @@ decision_idempotency = IdempotencyConfig(
 app = build_resolver(
     health.router,
     proposal_router(
-        PROPOSER, CHECKER, Decider(PROPOSALS), PROPOSALS, persistence, decision_idempotency, SETTINGS.max_body_bytes
+        PROPOSER, CHECKER, Decider(PROPOSALS, MARKS), PROPOSALS, persistence, decision_idempotency,
+        SETTINGS.max_body_bytes,
     ),
     gdpr_router(JOBS, SETTINGS.max_body_bytes),
     jobs_router(JOBS_TABLE),

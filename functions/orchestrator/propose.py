@@ -13,7 +13,8 @@ from functions.shared.agents import AgentConfig, AgentsTable
 from functions.shared.clock import iso, utc_now
 from functions.shared.entities import EntitiesTable, TrackedEntity
 from functions.shared.errors import NotFound
-from functions.shared.proposals import UNPRICED_FIELD, ProposalsTable, creator_mark
+from functions.shared.marks import CreatorMarks
+from functions.shared.proposals import UNPRICED_FIELD, ProposalsTable
 from functions.shared.signals import SignalsTable
 from functions.shared.states import ProposalState
 
@@ -30,8 +31,10 @@ class Proposer:
     proposals: ProposalsTable
     agents: AgentsTable
     entities: EntitiesTable
+    marks: CreatorMarks
 
     def run(self, actor: str, as_of: datetime, agent_id: str | None = None) -> dict[str, Any]:
+        self.marks.key()  # no proposal without its creator's mark: a missing key fails the run before any
         agents = self._agents(agent_id)
         entities = self.entities.all()
         created: list[dict[str, Any]] = []
@@ -43,7 +46,7 @@ class Proposer:
                 result = aggregate(mentions, agent, as_of)
                 if result is None:
                     continue
-                proposal = self._proposal(agent, entity, result, actor, as_of)
+                proposal = self._proposal(agent, entity, result, actor, as_of, self.marks)
                 if self.proposals.put_new(proposal):
                     created.append(summary(proposal))
                 else:
@@ -66,7 +69,8 @@ class Proposer:
 
     @staticmethod
     def _proposal(
-        agent: AgentConfig, entity: TrackedEntity, result: Aggregate, actor: str, as_of: datetime
+        agent: AgentConfig, entity: TrackedEntity, result: Aggregate, actor: str, as_of: datetime,
+        marks: CreatorMarks,
     ) -> dict[str, Any]:
         now = iso(utc_now())
         pid = proposal_id(agent.agent_id, entity.entity_id, as_of)
@@ -89,7 +93,7 @@ class Proposer:
             "created_at": now,
             "updated_at": now,
             "created_by": actor,
-            "creator_mark": creator_mark(pid, actor),
+            "creator_mark": marks.of(pid, actor),
             "version": 1,
             "history": [{"to": ProposalState.PROPOSED.value, "by": actor, "at": now}],
         }

@@ -19,6 +19,7 @@ class Settings:
     jobs_queue_url: str
     raw_bucket: str
     features_bucket: str
+    creator_mark_secret_arn: str
     max_body_bytes: int
 
 
@@ -35,5 +36,6 @@ def load() -> Settings:
         jobs_queue_url=env.require("ERASURES_QUEUE_URL"),
         raw_bucket=env.require("RAW_DATA_BUCKET"),
         features_bucket=env.require("FEATURES_BUCKET"),
+        creator_mark_secret_arn=env.require("CREATOR_MARK_SECRET_ARN"),
         max_body_bytes=env.optional_int("MAX_BODY_BYTES", 64 * 1024, maximum=6 * 1024 * 1024),
     )

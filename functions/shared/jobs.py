@@ -8,6 +8,11 @@ message only, so a finished erasure leaves no trace of whom it erased.
 
 States: queued -> running -> succeeded | failed. An error in a piece is recorded on the job and the
 message is redelivered by the queue (then dead-lettered), so a passing failure does not lose the job.
+
+A piece is recorded (`pieces`), then the next one queued, then that noted (`handed_on`). An invocation that
+dies between the two leaves the piece's own message undeleted: when it comes back and finds its piece recorded
+but the rest not handed on, it runs as the next piece (pieces are idempotent and go on from where the data
+now is), so no job is stranded as `running`.
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ class JobsTable:
             "updated_at": iso(now),
             "result": {},
             "pieces": 0,
+            "handed_on": 0,
             "expires_at": epoch_seconds(now + timedelta(days=KEEP_DAYS)),
         }
         client("dynamodb").put_item(
@@ -114,6 +120,21 @@ class JobsTable:
                 return False
             raise
         return True
+
+    def handed_on(self, job_id: str, piece_no: int) -> None:
+        """The message of piece `piece_no` is sent."""
+        try:
+            client("dynamodb").update_item(
+                TableName=self.name,
+                Key=dynamo.to_item({"job_id": job_id}),
+                UpdateExpression="SET #handed_on = :piece",
+                ConditionExpression="attribute_not_exists(#handed_on) OR #handed_on < :piece",
+                ExpressionAttributeNames={"#handed_on": "handed_on"},
+                ExpressionAttributeValues=dynamo.values(piece=piece_no),
+            )
+        except ClientError as exc:
+            if not dynamo.is_conditional_failure(exc):
+                raise
 
     def note_error(self, job_id: str, error: str) -> None:
         client("dynamodb").update_item(
@@ -181,9 +202,18 @@ class Jobs:
     def run_piece(self, message: dict[str, Any], deadline: float) -> None:
         job_id, piece_no, payload = message["job_id"], int(message["piece"]), message["payload"]
         job = self.table.get(job_id)
-        if job is None or job["state"] in FINAL or int(job["pieces"]) != piece_no:
-            logger.info("job piece already done or job gone", extra={"job_id": job_id, "piece": piece_no})
+        if job is None or job["state"] in FINAL:
+            logger.info("job piece of a job finished or gone", extra={"job_id": job_id, "piece": piece_no})
             return
+        done = int(job["pieces"])
+        stranded = done == piece_no + 1 and int(job.get("handed_on", done)) < done
+        if done != piece_no and not stranded:
+            logger.info("job piece already done", extra={"job_id": job_id, "piece": piece_no})
+            return
+        if stranded:
+            logger.warning("job piece recorded but its rest never queued: going on from here",
+                           extra={"job_id": job_id, "piece": piece_no})
+            piece_no = done
         try:
             piece = self.work[job["kind"]](payload, deadline)
         except Exception as exc:
@@ -196,6 +226,7 @@ class Jobs:
         state = RUNNING if piece.rest is not None else SUCCEEDED
         if self.table.record(job_id, piece_no, {"state": state, "result": result}) and piece.rest is not None:
             self._queue(job_id, piece_no + 1, piece.rest)
+            self.table.handed_on(job_id, piece_no + 1)
 
     def handle_records(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         """The job queue's batch: each message is one piece; failures are reported per message."""

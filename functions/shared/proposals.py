@@ -6,7 +6,6 @@ requests only one can win; the history list inside the item is the audit trail, 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,15 +30,11 @@ class Transition:
     fields: dict[str, Any]
     reasons: list[dict[str, Any]] | None = None
     forbid_actor: str | None = None
-    """Refuse the write when this user created the proposal (four eyes)."""
+    """Refuse the write when this user created the proposal (four eyes): `created_by`, or one of `forbid_marks`
+    as the proposal's `creator_mark` (which survives the creator's erasure)."""
+    forbid_marks: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
     """Attributes that no longer apply in the target state."""
-
-
-def creator_mark(proposal_id: str, user_id: str) -> str:
-    """Who created a proposal, non-reversibly (user ids are random UUIDs; the proposal id salts the hash):
-    it survives the creator's erasure so the four-eyes rule still recognises them."""
-    return hashlib.sha256(f"{proposal_id}\n{user_id}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -88,9 +83,12 @@ class ProposalsTable:
             **fields,
         }
         if change.forbid_actor is not None:
-            condition += " AND created_by <> :actor AND (attribute_not_exists(creator_mark) OR creator_mark <> :mark)"
+            condition += " AND created_by <> :actor"
             named["actor"] = change.forbid_actor
-            named["mark"] = creator_mark(change.proposal_id, change.forbid_actor)
+            if change.forbid_marks:
+                marks = " AND ".join(f"creator_mark <> :mark{n}" for n in range(len(change.forbid_marks)))
+                condition += f" AND (attribute_not_exists(creator_mark) OR ({marks}))"
+                named.update({f"mark{n}": mark for n, mark in enumerate(change.forbid_marks)})
         assignments = "".join(f", #{k} = :{k}" for k in fields)
         removals = f" REMOVE {', '.join(f'#{k}' for k in change.remove)}" if change.remove else ""
         return {
@@ -146,15 +144,9 @@ class ProposalsTable:
             ExpressionAttributeValues=dynamo.values(key=state.value),
         )
 
-    def involving(self, user_id: str) -> list[dict[str, Any]]:
-        """Proposals that name one user anywhere: creator, risk checker, decider or an audit entry (a scan:
-        used only for erasure; the audit trail is a list of maps, which a filter expression cannot search)."""
-        return [
-            proposal
-            for proposal in dynamo.read_all("scan", TableName=self.name)
-            if user_id in (proposal.get("created_by"), proposal.get("decided_by"), proposal.get("risk_checked_by"))
-            or any(entry.get("by") == user_id for entry in proposal.get("history", []))
-        ]
+    def all(self) -> list[dict[str, Any]]:
+        """Every proposal (a scan: used only by erasure)."""
+        return dynamo.read_all("scan", TableName=self.name)
 
     def replace_people(self, proposal: dict[str, Any], fields: dict[str, Any]) -> bool:
         """Overwrite identity fields, conditional on the version read; False when it changed meanwhile."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.shared.connections import ConnectionsTable
@@ -25,7 +24,8 @@ SETTINGS = load()
 CONNECTIONS = ConnectionsTable(SETTINGS.connections_table)
 ROUTES = WebSocketRoutes(connections=CONNECTIONS, ttl_seconds=SETTINGS.connection_ttl_seconds)
 TOPIC_OF_TABLE = {SETTINGS.proposals_table: "proposals", SETTINGS.outcomes_table: "outcomes"}
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+RESERVE_SECONDS = 2.0
+"""Kept back at the end of the invocation for the batch's answer and its metrics."""
 
 
 class UnknownStream(ValueError):
@@ -41,22 +41,37 @@ def topic_of(source_arn: str) -> str:
     return TOPIC_OF_TABLE[table]
 
 
+def readable_prefix(records: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The messages of the records up to the first that cannot be read, and the batch item failures: that
+    record and every one after it. A stream is retried from its first failed record on, so records after
+    it must not be sent now (they would be sent twice)."""
+    messages: list[dict[str, Any]] = []
+    for index, record in enumerate(records):
+        try:
+            messages.append(message_of(topic_of(record.get("eventSourceARN") or ""), record))
+        except Exception:  # unreadable: its own stream's retry (then the failure destination) deals with it
+            logger.exception("stream record cannot be read", extra={"index": index})
+            failed = [str((r.get("dynamodb") or {}).get("SequenceNumber", "")) if isinstance(r, dict) else ""
+                      for r in records[index:]]
+            return messages, [{"itemIdentifier": sequence} for sequence in failed]
+    return messages, []
+
+
 @tracer.capture_method
 def push_changes(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    recipients = CONNECTIONS.all()
-    pusher = Pusher(connections=CONNECTIONS, endpoint=SETTINGS.websocket_endpoint)
-
-    def record_handler(record: DynamoDBRecord) -> int:
-        message = message_of(topic_of(record.event_source_arn or ""), record.raw_event)
-        sent = pusher.push(message, recipients)
-        metrics.add_metric(name="MessagesPushed", unit=MetricUnit.Count, value=sent)
-        return sent
-
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+    """Every readable change to every subscriber, within the invocation's time (see `push.Pusher`); the
+    batch fails only for records that cannot be read, never because of a recipient."""
+    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - RESERVE_SECONDS
+    messages, failures = readable_prefix(event["Records"])
+    tally = Pusher(connections=CONNECTIONS, endpoint=SETTINGS.websocket_endpoint, deadline=deadline).push(
+        messages, CONNECTIONS.all() if messages else []
     )
-    metrics.add_metric(name="DeliveriesFailed", unit=MetricUnit.Count, value=pusher.failed)
-    return response
+    metrics.add_metric(name="MessagesPushed", unit=MetricUnit.Count, value=tally.sent)
+    metrics.add_metric(name="DeliveriesFailed", unit=MetricUnit.Count, value=tally.failed + tally.out_of_time)
+    logger.info("changes pushed", extra={"records": len(event["Records"]), "messages": len(messages),
+                                         "sent": tally.sent, "failed": tally.failed,
+                                         "out_of_time": tally.out_of_time, "connections_removed": tally.removed})
+    return {"batchItemFailures": failures}
 
 
 @logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)

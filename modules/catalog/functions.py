@@ -109,6 +109,8 @@ ORCHESTRATOR = FunctionSpec(
         tables=(("signals", RW), ("proposals", RW), ("agents-config", R), ("tracked-entities", R),
                 ("connections", RW), ("jobs", RW)),
         sends_to=(ERASURES_QUEUE,), consumes=ERASURES_QUEUE,
+        # Creator marks (four eyes after erasure) are a keyed hash: proposals, decisions, erasure compute them.
+        secrets=("creator-mark-key",),
         # GDPR erasure deletes an author's raw documents and feature records.
         buckets=(("raw-data", BucketAccess.READ_WRITE_DELETE), ("features", BucketAccess.READ_WRITE_DELETE)),
         idempotency=True, schedule="rate(1 hour)",

@@ -1,4 +1,5 @@
-"""Secrets Manager secrets for source credentials. Values are set out of band, never in code or state."""
+"""Secrets Manager secrets: source credentials and the creator-mark key. Values are set out of band, never in
+code or state."""
 
 from __future__ import annotations
 
@@ -24,4 +25,11 @@ MARKET_SOURCE = SecretSpec(
     "Credentials for the market data sources (JSON: headers, and params for URL placeholders such as an API key)",
 )
 
-SECRETS: tuple[SecretSpec, ...] = (SOCIAL_SOURCE, NEWS_SOURCE, MARKET_SOURCE)
+CREATOR_MARK_KEY = SecretSpec(
+    "creator-mark-key", "CREATOR_MARK_SECRET_ARN",
+    "Key of the keyed hash (HMAC-SHA256) that marks each proposal's creator: at least 32 random bytes, never "
+    "rotated (marks made under a key are recognised with that key only)",
+)
+"""Read by the functions that compute creator marks (functions/shared/marks.py), and by no other."""
+
+SECRETS: tuple[SecretSpec, ...] = (SOCIAL_SOURCE, NEWS_SOURCE, MARKET_SOURCE, CREATOR_MARK_KEY)

@@ -7,7 +7,9 @@ import time
 import pytest
 from conftest import handler_module
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fn_jwt import token
+from fn_jwt import ABSENT, CLIENT_ID, token
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 METHOD_ARN = "arn:aws:execute-api:eu-central-1:123456789012:a1b2c3d4e5/dev/$connect"
 
@@ -85,12 +87,17 @@ def _nested_header_token(issuer: str) -> str:
         lambda iss: token(iss, exp=float("nan")),
         lambda iss: token(iss, exp=float("inf")),
         lambda iss: token(iss, exp="tomorrow"),
+        lambda iss: token(iss, exp=str(int(time.time()) + 3600)),
+        lambda iss: token(iss, nbf=str(int(time.time()) - 60)),
+        lambda iss: token(iss, iat=[int(time.time())]),
+        lambda iss: token(iss, exp=True),
         lambda iss: token(iss, exp=10**400),
         lambda iss: token(iss, aud=["test-client"]),
         lambda iss: token(iss, sub=""),
         lambda iss: token(iss, alg="none"),
     ],
-    ids=["nested-header", "exp-nan", "exp-infinity", "exp-text", "exp-huge", "aud-list", "no-subject", "alg-none"],
+    ids=["nested-header", "exp-nan", "exp-infinity", "exp-text", "exp-digits", "nbf-digits", "iat-list", "exp-bool",
+         "exp-huge", "aud-list", "no-subject", "alg-none"],
 )
 def test_hostile_tokens_are_denied_never_an_exception(environment, issuer, context, make):
     assert effect(authorize(make(issuer), context)) == "Deny"
@@ -108,3 +115,72 @@ def test_a_malformed_query_is_a_deny(environment, issuer, context, query):
     event = {"type": "REQUEST", "methodArn": METHOD_ARN, "queryStringParameters": query,
              "requestContext": {"requestId": "r-3"}}
     assert effect(handler_module("authorizer").handler(event, context)) == "Deny"
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=6,
+)
+
+
+def _claims(issuer: str) -> st.SearchStrategy[dict]:
+    """Every registered claim (and the ones the authorizer reads) left out, well formed, nearly well formed
+    (a number as digits, a list of the right string) or any JSON value at all."""
+    now = int(time.time())
+    times = st.one_of(st.integers(now - 7200, now + 7200), st.floats(now - 7200.0, now + 7200.0),
+                      st.integers(now - 60, now + 3600).map(str), st.sampled_from([10**30, -1, 0]))
+    plausible = {
+        "exp": times, "nbf": times, "iat": times,
+        "aud": st.sampled_from([CLIENT_ID, [CLIENT_ID], "other-client", ""]),
+        "client_id": st.sampled_from([CLIENT_ID, [CLIENT_ID], "other-client"]),
+        "iss": st.sampled_from([issuer, issuer + "/", [issuer], ""]),
+        "token_use": st.sampled_from(["id", "access", "refresh", ["id"], "ID"]),
+        "cognito:groups": st.sampled_from([["analyst"], "analyst", ["analyst", 7], [["admin"]], [], {"admin": 1}]),
+        "sub": st.sampled_from(["11111111-2222-3333-4444-555555555555", "", ["x"], 42]),
+    }
+    return st.fixed_dictionaries({}, optional={
+        name: st.one_of(st.just(ABSENT), value, json_values) for name, value in plausible.items()})
+
+
+def _well_formed(claims: dict, issuer: str, clients: list[str]) -> bool:
+    """What an allowed token must hold: every time a JSON number, a string audience for its use, and so on."""
+    def number(name: str, required: bool) -> bool:
+        value = claims.get(name)
+        if value is None:
+            return not required and name not in claims
+        return type(value) in (int, float) and value == value and abs(value) != float("inf")
+
+    use = claims.get("token_use")
+    audience = claims.get("aud") if use == "id" else claims.get("client_id")
+    groups = claims.get("cognito:groups", [])
+    return (number("exp", True) and number("nbf", False) and number("iat", False) and claims.get("iss") == issuer
+            and use in ("id", "access") and isinstance(audience, str) and audience in clients
+            and isinstance(claims.get("sub"), str) and claims["sub"] != ""
+            and isinstance(groups, list) and all(isinstance(g, str) for g in groups))
+
+
+def test_a_signed_token_with_any_value_in_any_claim_is_an_allow_or_a_deny_never_a_raise(environment, issuer,
+                                                                                          context):
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(overrides=_claims(issuer))
+    @example(overrides={"exp": str(int(time.time()) + 3600)})
+    @example(overrides={"exp": int(time.time()) + 3600, "aud": ABSENT, "token_use": "access", "client_id": CLIENT_ID})
+    def check(overrides):
+        signed = token(issuer, **overrides)
+        claims = {k: v for k, v in {**_defaults(issuer), **overrides}.items() if v is not ABSENT}
+        policy = authorize(signed, context)
+        assert effect(policy) in ("Allow", "Deny")
+        if effect(policy) == "Allow":
+            assert _well_formed(claims, issuer, environment["COGNITO_APP_CLIENT_IDS"].split(",")), claims
+            assert policy["context"]["user_id"] == claims["sub"]
+
+    check()
+
+
+def _defaults(issuer: str) -> dict:
+    import json
+    from base64 import urlsafe_b64decode
+
+    body = token(issuer).split(".")[1]
+    return json.loads(urlsafe_b64decode(body + "=" * (-len(body) % 4)))

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 from conftest import FakeContext, handler_module
 from fn_events import ALICE, BOB, json_body, rest
 from fn_pipeline import propose, run_job, scored_samples
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from functions.shared.dynamo import from_item
 
@@ -162,3 +166,168 @@ def test_a_duplicate_post_of_a_second_author_leaves_nothing_of_them_after_their_
     assert erase({"author_id": "reddit:second_author"}, context, aws=seeded)[1]["state"] == "succeeded"
     stored = _everything_stored(seeded)
     assert "second_author" not in stored.casefold() and "first_author" in stored
+
+
+GROWS = "\u0390"
+"""GREEK SMALL LETTER IOTA WITH DIALYTIKA AND TONOS: one character, three once casefolded."""
+
+
+@pytest.mark.parametrize("form", ["stored", "written", "written-with-another-case-of-source"])
+def test_an_author_whose_id_grows_under_casefolding_is_erased_by_its_stored_and_its_written_form(aws, context,
+                                                                                                 form):
+    # GIVEN an author of 256 characters that casefolding makes 768 (the stored id has 775)
+    item = {"source_id": "g1", "author": GROWS * 256, "text": "Apple shares jumped", "published_at":
+            "2026-11-20T08:00:00Z"}
+    response = handler_module("ingest_social").handler(
+        rest("POST", "/ingest/social", {"source": "reddit", "items": [item]}), context)
+    assert response["statusCode"] == 200, response["body"]
+    [stored] = {i["author_id"] for i in _signal_items(aws) if i.get("author_id")}
+    assert len(stored) == len("reddit:") + 3 * 256
+    # WHEN an admin erases them by the form chosen
+    named = {"stored": stored, "written": "reddit:" + GROWS * 256,
+             "written-with-another-case-of-source": "Reddit:" + GROWS * 256}[form]
+    status, job = erase({"author_id": named}, context, aws=aws)
+    # THEN the job erases their signal
+    assert status == 202 and job["state"] == "succeeded" and job["result"]["signals"] == 1, job
+    assert [i for i in _signal_items(aws) if i.get("author_id")] == []
+
+
+SOURCES = st.one_of(st.sampled_from(["reddit", "api", "news.example.com", "a:b"]),
+                    st.from_regex(r"[a-z0-9][a-z0-9._:-]{0,63}", fullmatch=True))
+AUTHORS = st.one_of(
+    st.text(min_size=1, max_size=256),
+    st.lists(st.sampled_from([GROWS, "\u1fe3", "\u00df", "\ufdfa", "\u1f80\u0313", "A", " ", "\n", "\u0130",
+                              "\U00010400"]), min_size=1, max_size=256).map("".join),
+)
+
+
+@given(source=SOURCES, author=AUTHORS)
+@settings(max_examples=400, deadline=None)
+@example(source="reddit", author=GROWS * 256)
+@example(source="reddit", author="\u1f80\u0313")
+@example(source="reddit", author="a\nb")
+def test_every_author_id_ingest_can_store_can_be_erased_by_its_stored_and_its_written_form(source, author):
+    """The same rule on both sides: lengths are checked after normalisation, and the erase route finds the id
+    ingestion stored from either form."""
+    from functions.orchestrator.gdpr_routes import EraseRequest
+    from functions.shared.ingestion.models import IngestBatch
+    from functions.shared.ingestion.normalize import author_id
+
+    item = {"source_id": "x", "text": "t", "published_at": "2026-11-20T08:00:00Z", "author": author}
+    try:
+        batch = IngestBatch.model_validate({"source": source, "items": [item]})
+    except ValidationError:
+        assume(False)
+    stored = author_id(batch.source, batch.items[0].author)
+    assume(stored is not None)
+    for form in (stored, f"{source}:{author}"):
+        assert stored in EraseRequest.model_validate({"author_id": form}).author_ids, form
+
+
+# ---------------------------------------------------------------- the creator mark after erasure
+
+
+def _legacy_mark(proposal_id: str, user_id: str) -> str:
+    """The unkeyed mark proposals carried before keyed marks: anyone who knows a user id can compute it."""
+    import hashlib
+
+    return hashlib.sha256(f"{proposal_id}\n{user_id}".encode()).hexdigest()
+
+
+def _proposal(aws, proposal_id: str) -> dict:
+    item = boto3.client("dynamodb").get_item(TableName=aws["PROPOSALS_TABLE"],
+                                             Key={"proposal_id": {"S": proposal_id}})["Item"]
+    return from_item(item)
+
+
+def _key(aws) -> bytes:
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=aws["CREATOR_MARK_SECRET_ARN"])
+    return secret["SecretString"].encode()
+
+
+def _risk_checked_by_alice(seeded, context) -> dict:
+    scored_samples(seeded, context)
+    [proposal, *_] = propose(context, sub=ALICE)["created"]
+    handler_module("orchestrator").handler(
+        rest("POST", "/risk/check", {"proposal_id": proposal["proposal_id"]}, sub=ALICE), context)
+    return proposal
+
+
+def _decide(proposal_id: str, sub: str, context) -> dict:
+    body = {"proposal_id": proposal_id, "decision": "approve"}
+    return handler_module("orchestrator").handler(rest("POST", "/decision", body, groups="approver", sub=sub),
+                                                  context)
+
+
+def test_after_erasure_the_creator_mark_links_nobody_without_the_key(seeded, context):
+    # GIVEN ALICE's proposal, ALICE erased
+    import hashlib
+    import hmac
+
+    proposal = _risk_checked_by_alice(seeded, context)
+    proposal_id = proposal["proposal_id"]
+    assert erase({"user_id": ALICE}, context, aws=seeded, by=CAROL)[1]["state"] == "succeeded"
+    stored = _proposal(seeded, proposal_id)
+    assert stored["created_by"] == "erased-user" and ALICE not in json.dumps(stored)
+    # THEN whoever knows ALICE's id but not the environment's key cannot recompute the mark...
+    mark = stored["creator_mark"]
+    assert mark != _legacy_mark(proposal_id, ALICE)
+    assert _legacy_mark(proposal_id, ALICE) not in mark
+    # ...it is the keyed hash (HMAC-SHA256 with the key in Secrets Manager)
+    digest = _legacy_mark(proposal_id, ALICE).encode()
+    assert mark == "hmac1:" + hmac.new(_key(seeded), digest, hashlib.sha256).hexdigest()
+    # ...and the orchestrator, which holds the key, still refuses ALICE's own approval
+    response = _decide(proposal_id, ALICE, context)
+    assert response["statusCode"] == 403 and "four-eyes" in json_body(response)["message"]
+    assert _decide(proposal_id, BOB, context)["statusCode"] == 200
+
+
+def _make_legacy(aws, proposal_id: str, user_id: str, *, erased: bool) -> None:
+    """The proposal as it was stored before keyed marks (and, with `erased`, its creator erased back then)."""
+    names = {"#mark": "creator_mark", "#by": "created_by"}
+    values = {":mark": {"S": _legacy_mark(proposal_id, user_id)}, ":by": {"S": "erased-user" if erased else user_id}}
+    boto3.client("dynamodb").update_item(TableName=aws["PROPOSALS_TABLE"], Key={"proposal_id": {"S": proposal_id}},
+                                         UpdateExpression="SET #mark = :mark, #by = :by",
+                                         ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+
+
+def test_a_mark_made_before_keyed_marks_still_refuses_its_creator_until_erasure_rekeys_it(seeded, context):
+    # GIVEN ALICE's proposal carrying the unkeyed mark of before
+    proposal_id = _risk_checked_by_alice(seeded, context)["proposal_id"]
+    _make_legacy(seeded, proposal_id, ALICE, erased=False)
+    # THEN four-eyes recognises ALICE by it
+    assert _decide(proposal_id, ALICE, context)["statusCode"] == 403
+    # WHEN ALICE is erased, the mark is re-keyed: nobody can link it any more, the orchestrator still can
+    assert erase({"user_id": ALICE}, context, aws=seeded, by=CAROL)[1]["result"]["marks_rekeyed"] >= 1
+    stored = _proposal(seeded, proposal_id)
+    assert stored["creator_mark"].startswith("hmac1:") and stored["creator_mark"] != _legacy_mark(proposal_id, ALICE)
+    assert _decide(proposal_id, ALICE, context)["statusCode"] == 403
+
+
+def test_marks_of_creators_erased_before_keyed_marks_are_rekeyed_by_the_next_erasure(seeded, context):
+    # GIVEN a proposal whose creator (ALICE) was erased before keyed marks: her unkeyed mark is still linkable
+    proposal_id = _risk_checked_by_alice(seeded, context)["proposal_id"]
+    _make_legacy(seeded, proposal_id, ALICE, erased=True)
+    # WHEN anybody else is erased
+    job = erase({"user_id": CAROL}, context, aws=seeded, by=BOB)[1]
+    # THEN the mark is re-keyed without knowing whose it is, and still recognises ALICE
+    assert job["state"] == "succeeded" and job["result"]["marks_rekeyed"] == 1
+    assert _proposal(seeded, proposal_id)["creator_mark"] != _legacy_mark(proposal_id, ALICE)
+    assert _decide(proposal_id, ALICE, context)["statusCode"] == 403
+    assert _decide(proposal_id, BOB, context)["statusCode"] == 200
+
+
+def test_without_a_usable_key_no_proposal_is_made_and_the_answer_names_the_key(seeded, context):
+    from aws_lambda_powertools.utilities import parameters
+
+    scored_samples(seeded, context)
+    secrets = boto3.client("secretsmanager")
+    for value in (None, "too short"):
+        secrets.delete_secret(SecretId=seeded["CREATOR_MARK_SECRET_ARN"], ForceDeleteWithoutRecovery=True)
+        secrets.create_secret(Name=seeded["CREATOR_MARK_SECRET_ARN"],
+                              **({"SecretString": value} if value else {}))
+        parameters.clear_caches()
+        response = handler_module("orchestrator").handler(
+            rest("POST", "/propose", {"as_of": "2026-11-20T18:00:00Z"}, sub=ALICE), context)
+        assert response["statusCode"] == 502 and "creator-mark key" in json_body(response)["message"], response
+        assert boto3.client("dynamodb").scan(TableName=seeded["PROPOSALS_TABLE"])["Items"] == []

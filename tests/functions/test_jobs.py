@@ -1,4 +1,5 @@
-"""Jobs: a job whose first piece cannot be queued is not left behind as `queued` forever."""
+"""Jobs: a job whose first piece cannot be queued is not left behind as `queued` forever, nor one whose piece
+died before queueing the rest as `running`."""
 
 from __future__ import annotations
 
@@ -29,3 +30,41 @@ def test_a_queued_job_is_recorded_and_its_first_piece_sent(aws) -> None:
     assert table.get(started["job_id"])["state"] == "queued"
     sqs = shared_aws.client("sqs")
     assert sqs.receive_message(QueueUrl=aws["ERASURES_QUEUE_URL"]).get("Messages")
+
+
+def test_a_piece_killed_before_it_hands_on_the_rest_is_finished_by_its_redelivery(seeded, context) -> None:
+    """The invocation dies after recording a piece and before queueing the next: the piece's message comes
+    back (it was never deleted) and carries the job on, instead of being taken for done."""
+    import boto3
+    from conftest import handler_module
+    from fn_events import BOB, json_body, rest, sqs
+    from fn_pipeline import drain_queue, scored_samples
+    from test_gdpr import _LastSeconds, _signal_items
+
+    scored_samples(seeded, context)
+    orchestrator = handler_module("orchestrator")
+    started = orchestrator.handler(
+        rest("POST", "/gdpr/erase", {"author_id": "reddit:bullish_bob"}, groups="admin", sub=BOB), context)
+    job_id = json_body(started)["job_id"]
+    queue = boto3.client("sqs")
+    [message] = queue.receive_message(QueueUrl=seeded["ERASURES_QUEUE_URL"])["Messages"]
+    queue.delete_message(QueueUrl=seeded["ERASURES_QUEUE_URL"], ReceiptHandle=message["ReceiptHandle"])
+
+    def die(**_) -> None:
+        raise SystemExit("killed")
+
+    # WHEN the first piece (one signal: its time is up after it) dies as it hands on the rest
+    client = shared_aws.client("sqs")
+    client.meta.events.register("before-call.sqs.SendMessage", die)
+    try:
+        with pytest.raises(SystemExit):
+            orchestrator.handler(sqs([message["Body"]]), _LastSeconds())
+    finally:
+        client.meta.events.unregister("before-call.sqs.SendMessage", die)
+    assert orchestrator.JOBS_TABLE.get(job_id)["pieces"] == 1
+    # THEN its redelivery goes on with the job, which finishes
+    assert orchestrator.handler(sqs([message["Body"]]), context)["batchItemFailures"] == []
+    drain_queue(seeded, context, "orchestrator", "ERASURES_QUEUE_URL")
+    job = orchestrator.JOBS_TABLE.get(job_id)
+    assert job["state"] == "succeeded" and job["result"]["signals"] == 2
+    assert not [i for i in _signal_items(seeded) if i.get("author_id") == "reddit:bullish_bob"]

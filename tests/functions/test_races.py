@@ -20,6 +20,7 @@ from functions.orchestrator.routes import proposal_router
 from functions.shared import aws
 from functions.shared.errors import Conflict
 from functions.shared.http import RETRY_AFTER_SECONDS, build_resolver
+from functions.shared.marks import CreatorMarks
 from functions.shared.proposals import ProposalsTable
 from functions.shared.states import ProposalState
 from modules.catalog.routes import CORS_ORIGINS_VARIABLE
@@ -30,6 +31,7 @@ from tests.support.synthesized import dynamodb_create_table_kwargs, table_env_va
 THREADS = 8
 TRIALS = 10
 CREATOR = "11111111-1111-4111-8111-111111111111"
+MARKS = CreatorMarks(lambda: b"a test key of the creator marks, 32 bytes or more")
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +109,7 @@ def _approver(i: int) -> str:
 def test_of_concurrent_approvals_exactly_one_wins(proposals: ProposalsTable, trial: int) -> None:
     proposal_id = _id(f"race-approve-{trial}")
     _risk_passed(proposals, proposal_id)
-    decider = Decider(proposals)
+    decider = Decider(proposals, MARKS)
     calls = [lambda i=i: decider.decide(proposal_id, "approve", None, _approver(i)) for i in range(THREADS)]
     won, refused = _race(calls)
 
@@ -125,7 +127,7 @@ def test_approve_against_reject_leaves_one_decision_and_its_own_audit_entry(prop
                                                                             trial: int) -> None:
     proposal_id = _id(f"race-decide-{trial}")
     _risk_passed(proposals, proposal_id)
-    decider = Decider(proposals)
+    decider = Decider(proposals, MARKS)
     decisions = ["approve" if i % 2 else "reject" for i in range(THREADS)]
     calls = [lambda i=i: decider.decide(proposal_id, decisions[i], None, _approver(i)) for i in range(THREADS)]
     won, refused = _race(calls)
@@ -150,7 +152,7 @@ def test_a_decision_retried_at_once_is_carried_out_once(tables: dict[str, str], 
     _risk_passed(proposals, proposal_id)
     persistence = DynamoDBPersistenceLayer(table_name=tables["IDEMPOTENCY_TABLE"], boto3_client=aws.client("dynamodb"))
     config = IdempotencyConfig(event_key_jmespath="[proposal_id, decision, actor]", expires_after_seconds=3600)
-    app = build_resolver(proposal_router(None, None, Decider(proposals), proposals, persistence, config, 65536))
+    app = build_resolver(proposal_router(None, None, Decider(proposals, MARKS), proposals, persistence, config, 65536))
     approver = _approver(trial)
     answers: list[dict[str, Any]] = []
     lock = threading.Lock()

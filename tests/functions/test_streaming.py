@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 import time
 
 import boto3
-from conftest import handler_module
+import pytest
+from conftest import FakeContext, handler_module
 from fn_events import load
 
 from functions.shared.dynamo import from_item
+from modules.catalog.functions import STREAMING
+from modules.config import Naming, load_environment
+from tests.support.synthesized import resources, stack_json
 
 
 def ws(route: str, connection_id: str, body: str | None = None, authorizer: dict | None = None,
@@ -134,3 +139,101 @@ def test_the_stream_needs_the_groups_the_dashboard_summary_needs(aws, context):
     response = handler_module("streaming").handler(ws("$connect", "c-3", authorizer=identity), context)
     assert response["statusCode"] == 403 and "viewer" in response["body"]
     assert _connections(aws) == {}
+
+
+def deployed_streaming() -> tuple[int, int]:
+    """The streaming function's timeout and the largest batch its stream mappings deliver, as synthesized."""
+    stack = stack_json("dev", "compute")
+    name = Naming(load_environment("dev", env={})).function(STREAMING.name)
+    [(address, function)] = [(a, f) for a, f in resources(stack, "aws_lambda_function").items()
+                             if f["function_name"] == name]
+    batches = [m["batch_size"] for m in resources(stack, "aws_lambda_event_source_mapping").values()
+               if m["function_name"] == f"${{aws_lambda_function.{address}.function_name}}"]
+    assert batches, "the streaming function follows no stream"
+    return function["timeout"], max(batches)
+
+
+class DeployedContext(FakeContext):
+    """A Lambda context whose remaining time is the deployed timeout, running down with the wall clock."""
+
+    def __init__(self, timeout_seconds: float) -> None:
+        super().__init__()
+        self.until = time.monotonic() + timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.until - time.monotonic()) * 1000)
+
+
+def _records(count: int) -> dict:
+    template = load("dynamodb_stream.json")["Records"][0]
+    records = []
+    for n in range(count):
+        record = copy.deepcopy(template)
+        record["dynamodb"]["SequenceNumber"] = f"{n + 1:024d}"
+        record["dynamodb"]["NewImage"]["version"] = {"N": str(n)}
+        records.append(record)
+    return {"Records": records}
+
+
+@pytest.mark.parametrize("bad", ["broken", "hanging"])
+def test_a_full_batch_with_one_failing_or_hanging_recipient_ends_in_time_and_reaches_everyone_else_once(
+        aws, websocket_api, bad):
+    # GIVEN a full batch of the stream mapping, healthy subscribers, one gone and one that fails or hangs
+    timeout, batch_size = deployed_streaming()
+    streaming = handler_module("streaming")
+    healthy = [f"live-{n}" for n in range(5)]
+    for connection_id in (*healthy, bad, "gone"):
+        streaming.handler(ws("$connect", connection_id), FakeContext())
+    getattr(websocket_api, bad).add(bad)
+    websocket_api.gone.add("gone")
+    # WHEN the batch is pushed with the deployed timeout
+    started = time.monotonic()
+    response = streaming.handler(_records(batch_size), DeployedContext(timeout))
+    elapsed = time.monotonic() - started
+    # THEN it ends in time, nothing is reported failed (a retry would send duplicates to everyone else)...
+    assert elapsed < timeout, f"{elapsed:.1f} s of {timeout} s"
+    assert response == {"batchItemFailures": []}
+    # ...each healthy subscriber got every change exactly once, in order
+    for connection_id in healthy:
+        assert [m["data"]["version"] for m in websocket_api.received[connection_id]] == list(range(batch_size))
+    # the bad one was tried a bounded number of times and kept (its failure may pass); the gone one was tried
+    # once and removed at once
+    from functions.streaming.push import MAX_ATTEMPTS
+
+    assert 1 <= websocket_api.posts[bad] <= MAX_ATTEMPTS
+    assert websocket_api.posts["gone"] == 1
+    assert set(_connections(aws)) == {*healthy, bad}
+
+
+def test_a_recipient_that_fails_now_and_then_gets_what_it_can_within_its_attempts(aws, websocket_api):
+    """One failure is retried: a passing error costs the recipient nothing."""
+    streaming = handler_module("streaming")
+    streaming.handler(ws("$connect", "flaky"), FakeContext())
+    websocket_api.broken.add("flaky")
+    fixed = threading.Timer(0.0, websocket_api.broken.discard, args=("flaky",))
+    original = websocket_api.count
+
+    def count_then_heal(connection_id: str) -> None:
+        original(connection_id)
+        if websocket_api.posts.get(connection_id) == 1:
+            fixed.start()
+            fixed.join()
+
+    websocket_api.count = count_then_heal
+    try:
+        response = streaming.handler(_records(3), DeployedContext(30))
+    finally:
+        websocket_api.count = original
+    assert response == {"batchItemFailures": []}
+    assert [m["data"]["version"] for m in websocket_api.received["flaky"]] == [0, 1, 2]
+
+
+def test_records_after_an_unreadable_one_are_left_for_the_retry_not_sent_twice(aws, websocket_api):
+    """A stream is retried from the first failed record on: the records after it are not sent now."""
+    streaming = handler_module("streaming")
+    streaming.handler(ws("$connect", "live"), FakeContext())
+    event = _records(4)
+    event["Records"][1]["eventSourceARN"] = event["Records"][1]["eventSourceARN"].replace("proposals-dev", "other")
+    response = streaming.handler(event, DeployedContext(30))
+    assert response == {"batchItemFailures": [{"itemIdentifier": f"{n:024d}"} for n in (2, 3, 4)]}
+    assert [m["data"]["version"] for m in websocket_api.received["live"]] == [0]

@@ -251,3 +251,25 @@ def test_every_function_reads_exactly_the_secrets_its_catalog_entry_names(by_env
         grants = function_grants(by_env[env_name], n.stack("compute"), n.function(spec.name))
         readable = grants.get("secretsmanager:GetSecretValue", set())
         assert readable == {f"aws_secretsmanager_secret:{n.secret(s)}" for s in spec.uses.secrets}, spec.name
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
+def test_the_creator_mark_key_is_read_by_exactly_the_functions_that_compute_marks(by_env, env_name: str) -> None:
+    """The key of the keyed creator mark (functions/shared/marks.py) is the environment's own secret, encrypted
+    with its customer key, and only the functions whose code computes a mark may read it."""
+    from modules.catalog.secrets import CREATOR_MARK_KEY
+    from modules.packaging.function_package import FUNCTIONS_ROOT
+
+    n = Naming(load_environment(env_name, env={}))
+    security = by_env[env_name][n.stack("security")]
+    [secret] = [s for s in resources(security, "aws_secretsmanager_secret").values()
+                if s["name"] == n.secret(CREATOR_MARK_KEY.name)]
+    assert secret["kms_key_id"].startswith("${aws_kms_key.")
+    computing = {spec.name for spec in FUNCTIONS
+                 if FUNCTIONS_ROOT / "shared" / "marks.py" in import_closure(spec.package)}
+    assert computing == {"orchestrator"}
+    readers = {spec.name for spec in FUNCTIONS
+               if f"aws_secretsmanager_secret:{n.secret(CREATOR_MARK_KEY.name)}" in function_grants(
+                   by_env[env_name], n.stack("compute"), n.function(spec.name)).get("secretsmanager:GetSecretValue",
+                                                                                    set())}
+    assert readers == computing

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
-from functions.shared.ingestion.normalize import clean_text
-from functions.shared.models import RequestModel
+from functions.shared.ingestion.normalize import AuthorIdTooLong, author_id, clean_text
+from functions.shared.models import Instant, RequestModel
 
 MAX_ITEMS_PER_BATCH = 100
 LIMITS = {"title": 1000, "text": 20_000, "author": 256}
 """Characters of the normalised (stored) field."""
-
-
-def _in_utc(moment: datetime) -> datetime:
-    """Every stored time is UTC; an instant that has no UTC date (year 1 or 9999 at an offset) is refused."""
-    try:
-        return moment.astimezone(UTC)
-    except (OverflowError, ValueError) as exc:
-        raise ValueError("the time has no UTC date within years 1 to 9999") from exc
-
-
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class IngestItem(RequestModel):
@@ -32,7 +20,8 @@ class IngestItem(RequestModel):
     title: str = Field(default="", max_length=LIMITS["title"])
     text: str = Field(min_length=1, max_length=LIMITS["text"])
     url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
-    published_at: UtcDatetime
+    published_at: Instant
+    """Within the clock's bounds (`functions.shared.clock`), stored in UTC."""
 
     @model_validator(mode="after")
     def _limits_after_normalisation(self) -> IngestItem:
@@ -55,3 +44,13 @@ class SourceItem(IngestItem):
 class IngestBatch(RequestModel):
     source: str = Field(default="api", pattern=r"^[a-z0-9][a-z0-9._:-]{0,63}$")
     items: list[IngestItem] = Field(min_length=1, max_length=MAX_ITEMS_PER_BATCH)
+
+    @model_validator(mode="after")
+    def _author_ids_fit(self) -> IngestBatch:
+        """Each author's stored id (`<source>:<author>` once normalised) fits the rule erasure applies too."""
+        for number, item in enumerate(self.items):
+            try:
+                author_id(self.source, item.author)
+            except AuthorIdTooLong as exc:
+                raise ValueError(f"items.{number}.author: {exc}") from None
+        return self

@@ -1,8 +1,20 @@
-"""The ingestion pipeline: normalize, dedupe by content hash, keep the raw document, write, queue.
+"""The ingestion pipeline: normalize, dedupe by content hash, write, keep the raw document, queue.
 
-Order matters for "no input loses or duplicates data": the signal is written with a conditional put
-(the content hash is its key), then the raw document and the queue message follow. When a later step
-fails, the caller retries; the retry finds the signal still pending and repeats exactly those steps.
+Every stored signal is queued for scoring exactly once, whenever the run that writes it dies (a timeout, a
+lost container, a failed call):
+
+1. the signal and its outbox entry are written in one transaction (conditional: the content hash is the
+   key, so the same content is one signal), the entry claimed by this run for `CLAIM_SECONDS`;
+2. the raw document follows (erasure finds it through the signal, so it never exists without one);
+3. each round's signals are queued, then their entries deleted.
+
+A run that dies leaves its entries; once their claim has run out, the next scheduled pull of the kind sweeps
+them (`recover`): a signal still pending is queued, one already scored or erased only loses its entry. A
+signal seen again is queued only while its entry is there, so what was queued once is not queued again. The
+one window left is a send whose run died before deleting the entries: the sweep queues those signals again
+if they are still unscored by then (scoring is conditional on `pending`, so it changes nothing twice). A
+signal written by a run that died before its raw document keeps no raw document unless its source lists it
+again; it is scored all the same.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ from functions.shared.aws import client
 from functions.shared.clock import epoch_seconds, iso, utc_now
 from functions.shared.errors import UpstreamError
 from functions.shared.ingestion.models import IngestItem, SourceItem
-from functions.shared.ingestion.normalize import author_id, clean_text, content_hash
+from functions.shared.ingestion.normalize import AuthorIdTooLong, author_id, clean_text, content_hash
 from functions.shared.signals import PENDING, SignalsTable
 
 logger = Logger()
@@ -29,7 +41,10 @@ logger = Logger()
 QUEUE_BATCH = 10
 """Messages per SendMessageBatch (the SQS maximum), and items per round of writes."""
 WRITERS = 10
-"""Items written side by side (each is a conditional put and an S3 put, mostly waiting on the network)."""
+"""Items written side by side (each is a transaction and an S3 put, mostly waiting on the network)."""
+CLAIM_SECONDS = 300
+"""How long the run that writes a signal (or sweeps it) is taken to be queueing it: longer than any invocation
+(28 s), shorter than the schedule (15 minutes), so the next scheduled pull takes over from a run that died."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +61,13 @@ class IngestConfig:
 class IngestResult:
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
-    deferred: int = 0
-    """Items not reached before the deadline: a later run of the same source takes them (dedupe by hash)."""
+    deferred_ids: list[str] = field(default_factory=list)
+    """Items not reached before the deadline (the last ones): a later run of the same source takes them, and
+    an API caller sends them again (dedupe by hash)."""
+
+    @property
+    def deferred(self) -> int:
+        return len(self.deferred_ids)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +76,7 @@ class IngestResult:
             "deferred": self.deferred,
             "signal_ids": self.accepted,
             "duplicate_ids": self.duplicates,
+            "deferred_ids": self.deferred_ids,
         }
 
 
@@ -93,40 +114,58 @@ def _enqueue(queue_url: str, signal_ids: list[str]) -> None:
             raise UpstreamError(f"the scoring queue refused {len(response['Failed'])} message(s): {failed['Message']}")
 
 
-def _store(config: IngestConfig, source: str, item: IngestItem, document: dict[str, Any]) -> tuple[bool, bool]:
-    """Write one new signal and its raw document: (new, to be queued)."""
-    new = config.signals.put_new(document)
-    if new:
-        raw_key = document["raw_key"]
-    else:
-        existing = config.signals.get(document["signal_id"])
-        if existing is None or existing.get("status") != PENDING:
-            return False, False
-        if existing.get("author_id") != document["author_id"]:
-            # the same content from someone else: queue it again, but its raw document stays the first
-            # author's (a version from this author would outlive this author's erasure)
-            return False, True
-        raw_key = existing["raw_key"]  # an earlier attempt stopped half-way: finish it
-    objects.put_json(config.raw_bucket, raw_key, _raw(item, source), compress=True)
-    return new, True
+def _store(config: IngestConfig, source: str, item: IngestItem, document: dict[str, Any],
+           claim: tuple[str, str]) -> tuple[bool, bool]:
+    """Write one new signal (with its outbox entry) and its raw document: (new, to be queued by this run)."""
+    now, until = claim
+    if config.signals.put_new(document, until):
+        objects.put_json(config.raw_bucket, document["raw_key"], _raw(item, source), compress=True)
+        return True, True
+    existing = config.signals.get(document["signal_id"])
+    if existing is None or existing.get("status") != PENDING:
+        return False, False
+    # Queued already unless its outbox entry is still there and nobody is taking care of it: a run that
+    # stopped half-way wrote it. This run finishes it.
+    if not config.signals.claim(config.kind, document["signal_id"], now, until):
+        return False, False
+    if existing.get("author_id") == document["author_id"]:
+        # the same content from someone else is queued, but its raw document stays the first author's (a
+        # version from this author would outlive this author's erasure)
+        objects.put_json(config.raw_bucket, existing["raw_key"], _raw(item, source), compress=True)
+    return False, True
+
+
+def _queue(config: IngestConfig, signal_ids: list[str]) -> None:
+    """Queue the signals this run has claimed, then remove their outbox entries."""
+    if signal_ids:
+        _enqueue(config.queue_url, signal_ids)
+        config.signals.queued(config.kind, signal_ids)
+
+
+def _claim_window() -> tuple[str, str]:
+    now = utc_now()
+    return iso(now), iso(now + timedelta(seconds=CLAIM_SECONDS))
 
 
 def ingest(
     config: IngestConfig, source: str, items: list[IngestItem], deadline: float | None = None
 ) -> IngestResult:
-    """Ingest `items` from `source`; the same content twice is written once.
+    """Ingest `items` from `source`; the same content twice is written once, and queued once.
 
     Items go in rounds of one queue batch, written side by side; each round's signals are queued before
-    the next round starts, so a run that is killed leaves at most one round pending unqueued (the next
-    run of the source finds them pending and queues them). No round starts after `deadline`
-    (`time.monotonic()`); the items left are counted as deferred.
+    the next round starts. No round starts after `deadline` (`time.monotonic()`); the items left are
+    deferred. Whatever a run that dies leaves unqueued, the next sweep (`recover`) queues.
     """
     now = utc_now()
     result = IngestResult()
     seen: set[str] = set()
     work: list[tuple[IngestItem, dict[str, Any]]] = []
     for item in items:
-        document = _document(config, source, item, now)
+        try:
+            document = _document(config, source, item, now)
+        except AuthorIdTooLong as exc:  # API batches are refused before; a source's item is skipped
+            logger.warning("item skipped", extra={"source_id": item.source_id, "problem": str(exc)})
+            continue
         if document["signal_id"] in seen:
             result.duplicates.append(document["signal_id"])
             continue
@@ -137,21 +176,66 @@ def ingest(
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
         for start in range(0, len(work), QUEUE_BATCH):
             if deadline is not None and time.monotonic() > deadline:
-                result.deferred = len(work) - start
+                result.deferred_ids = [document["signal_id"] for _, document in work[start:]]
                 logger.warning(
                     "deadline reached; the rest is left for the next run", extra={"deferred": result.deferred}
                 )
                 break
             round_ = work[start : start + QUEUE_BATCH]
-            outcomes = list(pool.map(lambda pair: _store(config, source, *pair), round_))
+            claim = _claim_window()
+            outcomes = list(pool.map(lambda pair, claim=claim: _store(config, source, *pair, claim), round_))
             to_queue = []
             for (_, document), (accepted, queue) in zip(round_, outcomes, strict=True):
                 (result.accepted if accepted else result.duplicates).append(document["signal_id"])
                 if queue:
                     to_queue.append(document["signal_id"])
-            _enqueue(config.queue_url, to_queue)
+            _queue(config, to_queue)
     logger.info(
         "ingested",
-        extra={"source": source, "accepted": len(result.accepted), "duplicates": len(result.duplicates)},
+        extra={"source": source, "accepted": len(result.accepted), "duplicates": len(result.duplicates),
+               "deferred": result.deferred},
     )
     return result
+
+
+@dataclass
+class Recovery:
+    queued: int = 0
+    """Signals a run left unqueued, queued now."""
+    settled: int = 0
+    """Outbox entries whose signal was scored or erased meanwhile (only the entry goes)."""
+    left: int = 0
+    """Entries not reached before the deadline, or still claimed by a run that may be alive."""
+
+    def as_dict(self) -> dict[str, int]:
+        return {"queued": self.queued, "settled": self.settled, "left": self.left}
+
+
+def recover(config: IngestConfig, deadline: float | None = None) -> Recovery:
+    """The sweep: queue every signal of this kind that is stored but was never queued (its writer died before
+    queueing it) and whose claim has run out; drop the entries of signals scored or erased meanwhile."""
+    recovery = Recovery()
+    entries = config.signals.outbox(config.kind)
+    now = iso(utc_now())
+    stale = [entry["facet"] for entry in entries if entry.get("claimed_until", "") < now]
+    recovery.left = len(entries) - len(stale)
+    for start in range(0, len(stale), QUEUE_BATCH):
+        if deadline is not None and time.monotonic() > deadline:
+            recovery.left += len(stale) - start
+            break
+        claim_now, until = _claim_window()
+        claimed = [sid for sid in stale[start : start + QUEUE_BATCH]
+                   if config.signals.claim(config.kind, sid, claim_now, until)]
+        pending = []
+        for signal_id in claimed:
+            document = config.signals.get(signal_id)
+            if document is not None and document.get("status") == PENDING:
+                pending.append(signal_id)
+        if pending:
+            _enqueue(config.queue_url, pending)
+        config.signals.queued(config.kind, claimed)
+        recovery.queued += len(pending)
+        recovery.settled += len(claimed) - len(pending)
+    if stale or recovery.left:
+        logger.warning("outbox swept: signals a run left unqueued", extra=recovery.as_dict())
+    return recovery
