@@ -1,10 +1,10 @@
 """The faults that matter most (issue 9), once against a REAL stack: the security stack of dev (KMS key, secrets, IAM
-roles and policies; 32 resources) applied by the real `aiinv` and Terraform with the real AWS provider on a fresh
+roles and policies; 34 resources) applied by the real `aiinv` and Terraform with the real AWS provider on a fresh
 emulator. `tests/cli/test_faults.py` covers the same faults in depth on the fixture app; here each is judged by
 what the emulator holds afterwards: the state object, the lock table and the objects themselves (`inventory`: every
 role, policy, attachment, key, alias, secret and secret policy, compared with what the state records).
 
-- kill -9 of aiinv mid-apply: Terraform finishes alone, the state holds all 32 resources, the next run takes over
+- kill -9 of aiinv mid-apply: Terraform finishes alone, the state holds all its resources, the next run takes over
   the dead run's environment lock.
 - three Ctrl-C on a frozen emulator: aiinv says truthfully that state locks may remain; thawed, the lock is there,
   the next run names it, `aiinv unlock` removes it. What the killed Terraform had started creating exists outside
@@ -266,10 +266,10 @@ def test_sigkill_of_aiinv_mid_apply_lets_terraform_finish_the_security_stack_and
     assert left, "the killed aiinv's Terraform is not recorded as running"
     until(lambda: not any(liveruns.is_alive(e["pid"], e["started"]) for e in left),
           "the orphaned Terraform finishes on its own", 240)
-    assert len(logged(d, "Apply complete! Resources: 32 added, 0 changed, 0 destroyed.")) == 1
+    count = len(configured(d))
+    assert len(logged(d, f"Apply complete! Resources: {count} added, 0 changed, 0 destroyed.")) == 1
 
     # It saved every resource of the stack, each of them exists and nothing else was made; its state lock is gone.
-    assert len(configured(d)) == 32
     assert d.managed_in_state(ENV, KIND) == configured(d)
     state, extra = unrecorded(d, before)
     assert extra == set() and tainted(state) == set(), (extra, tainted(state))
@@ -381,7 +381,7 @@ def test_sigint_mid_apply_stops_terraform_gracefully_with_state_for_what_exists_
     # be recorded tainted, or (the provider never saw its ID) not at all. Only such objects may be unrecorded.
     in_flight = {a.split(":")[0] for a in logged(d, ": Creating...")} - created_in_log(d)
     assert {e.split(":")[0] for e in extra} <= {a.split(".")[0] for a in in_flight}, (extra, in_flight)
-    print(f"interrupted: {len(partial)} of 32 in state, tainted: {sorted(tainted(state))}, "
+    print(f"interrupted: {len(partial)} of {len(configured(d))} in state, tainted: {sorted(tainted(state))}, "
           f"unrecorded: {sorted(extra)}", flush=True)
 
     # The key is retained (prevent_destroy): Terraform refuses to replace it, and aiinv says why in one line with

@@ -21,7 +21,7 @@ from fn_pipeline import run_job
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cli.local_run import seed_samples
+from cli.local.account import seed_samples
 from functions.shared.clock import (
     EARLIEST,
     LATEST,

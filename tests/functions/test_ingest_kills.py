@@ -17,7 +17,7 @@ import time_machine
 from conftest import FakeContext, handler_module
 from fn_events import sqs
 
-from cli.local_run import serve_directory
+from cli.local.account import serve_directory
 from functions.shared.aws import client
 from functions.shared.clock import utc_now
 

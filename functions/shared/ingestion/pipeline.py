@@ -129,8 +129,9 @@ def _store(config: IngestConfig, source: str, item: IngestItem, document: dict[s
     if not config.signals.claim(config.kind, document["signal_id"], now, until):
         return False, False
     if existing.get("author_id") == document["author_id"]:
-        # the same content from someone else is queued, but its raw document stays the first author's (a
-        # version from this author would outlive this author's erasure)
+        # its writer may have died before the raw document. (The same content from someone else is queued
+        # all the same, but its raw document stays the first author's: a version from this author would
+        # outlive this author's erasure.)
         objects.put_json(config.raw_bucket, existing["raw_key"], _raw(item, source), compress=True)
     return False, True
 
