@@ -31,13 +31,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from cli.state import liveruns
 from cli.terraform import provider_mirror
 from tests.deploy.conftest import AIINV, Deployment, configured_resources, copy_project
+from tests.support import emulator
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real-stacks-faults")]
 
@@ -226,19 +226,11 @@ def assert_plan_has_no_changes(d: Deployment, done: subprocess.CompletedProcess,
 # -- the emulator process (to freeze it) -------------------------------------------------------------------------
 
 def emulator_pid(endpoint: str) -> int:
-    """The pid of the emulator serving `endpoint` (`python -m tests.support.emulator ... -p PORT`), from /proc."""
-    port = str(urlparse(endpoint).port)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        args = [a.decode(errors="replace") for a in argv]
-        if "tests.support.emulator" in args and "-p" in args and args[args.index("-p") + 1] == port:
-            return int(entry.name)
-    pytest.fail(f"no emulator process serves {endpoint}")
+    """The pid of the emulator serving `endpoint` (the process listening on its port)."""
+    pid = emulator.serving_pid(endpoint)
+    if pid is None:
+        pytest.fail(f"no emulator process serves {endpoint}")
+    return pid
 
 
 @contextmanager

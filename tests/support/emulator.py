@@ -15,6 +15,7 @@ Run as `python -m tests.support.emulator -H 127.0.0.1 -p PORT`, or in the backgr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import subprocess
@@ -111,6 +112,28 @@ def start(log: IO[str] | None = None, timeout: float = 30, port: int = 0) -> tup
     proc.kill()
     raise RuntimeError(f"the emulator did not accept connections{f' on port {port}' if port else ''} "
                        f"within {timeout:.0f} s")
+
+
+def serving_pid(endpoint: str) -> int | None:
+    """The pid of the process listening on `endpoint`'s port of 127.0.0.1 (from /proc: the listening socket's
+    inode, then the process holding it), or None."""
+    from urllib.parse import urlparse
+
+    port = f"{urlparse(endpoint).port:04X}"
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[1].rsplit(":", 1)[1] == port and fields[3] == "0A":  # 0A: LISTEN
+                    inodes.add(f"socket:[{fields[9]}]")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (entry / "fd").iterdir()):
+                return int(entry.name)
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
