@@ -120,7 +120,7 @@ class Eraser:
     def work(self) -> dict[str, Work]:
         """The job kinds of erasure (`functions.shared.jobs`)."""
         return {
-            # `author_id`: a job queued before erasure named every stored form of the author
+            # jobs queued by the previous version carry one `author_id`
             "erase_author": lambda payload, deadline: self.erase_author(
                 payload.get("author_ids") or [payload["author_id"]], deadline),
             "erase_user": lambda payload, deadline: self.erase_user(payload.get("user_id"), deadline),
