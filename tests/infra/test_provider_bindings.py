@@ -83,15 +83,14 @@ def test_every_jsii_type_seen_while_synthesizing_resolves_to_its_class_on_the_fa
     assert unresolved == []
     # The 18 stacks use some 50 resource types, the user's app seven more; each crossed as its class.
     assert len(types) >= 55
+    submodule_of = {provider_bindings.jsii_name(m): m for m in provider_bindings_submodules()}
     for name, cls in types.items():
         namespace, type_name = name.split(".")[1], name.split(".")[-1]
-        submodule = next(m for m in provider_bindings_submodules() if provider_bindings.jsii_name(m) == namespace)
-        assert cls == f"{provider_bindings.PACKAGE}.{submodule}.{type_name}", name
+        assert cls == f"{provider_bindings.PACKAGE}.{submodule_of[namespace]}.{type_name}", name
 
 
 def provider_bindings_submodules() -> list[str]:
-    spec_origin = _package_init()
-    return provider_bindings._split(str(spec_origin))[1]
+    return provider_bindings._split(str(_package_init()))[1]
 
 
 def _package_init() -> Path:
