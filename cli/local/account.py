@@ -179,12 +179,34 @@ def seed_samples(variables: dict[str, str]) -> None:
             dynamodb.put_item(TableName=variables[var], Item=to_item(row))
 
 
+def one_dynamodb_call_at_a_time() -> None:
+    """moto's DynamoDB is not thread-safe: a transaction deep-copies the tables while another thread's write
+    changes them ('dictionary changed size during iteration'). The ingestion functions write side by side, as
+    they may against DynamoDB itself; the emulated account takes their calls one at a time. Idempotent."""
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler.call_action, "serialised", False):
+        return
+    lock = threading.RLock()
+    original = DynamoHandler.call_action
+
+    def call_action(self: DynamoHandler) -> Any:
+        with lock:
+            return original(self)
+
+    call_action.serialised = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 @contextmanager
 def emulated_account() -> Iterator[dict[str, str]]:
     """The emulated account (moto) provisioned from the catalogs and seeded with the samples, its variables set
     in `os.environ` while it lasts; yields them."""
     from moto import mock_aws
 
+    one_dynamodb_call_at_a_time()
     with serve_directory(SAMPLES) as base_url:
         # EMF metric lines would drown the summary; a local run publishes none.
         variables = {**local_environment(base_url, table_env()), "POWERTOOLS_METRICS_DISABLED": "true"}

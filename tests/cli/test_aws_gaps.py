@@ -289,3 +289,20 @@ def test_get_metric_data_pages_by_max_datapoints_with_next_token() -> None:
             merged.setdefault(result["Id"], []).extend(result["Values"])
     assert merged == {r["Id"]: r["Values"] for r in whole["MetricDataResults"]}
     assert merged["empty"] == [] and sorted(merged["a"]) == [float(i) for i in range(7)]
+
+
+def test_concurrent_dynamodb_transactions_and_writes_all_succeed() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ddb = client("dynamodb")
+    ddb.create_table(TableName="race", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+
+    def write(index: int) -> None:
+        ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "race", "Item": {"pk": {"S": f"t{index}"}}}}])
+        ddb.put_item(TableName="race", Item={"pk": {"S": f"p{index}"}})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(200)))
+    assert ddb.scan(TableName="race", Select="COUNT")["Count"] == 400

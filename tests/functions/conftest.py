@@ -4,7 +4,6 @@ from the data stack's definitions, the shipped sample documents served over loca
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -24,28 +23,6 @@ from cli.local.account import (
     serve_directory,
 )
 from cli.local.pipeline import ingest_market_samples
-
-
-def _one_dynamodb_call_at_a_time() -> None:
-    """moto's DynamoDB is not thread-safe: a transaction deep-copies the tables while another thread's write
-    changes them ('dictionary changed size during iteration'). The ingestion functions write side by side, as
-    they may against DynamoDB itself; here the emulator takes their calls one at a time."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    if getattr(DynamoHandler.call_action, "serialised", False):
-        return
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
-
-    def call_action(self):
-        with lock:
-            return original(self)
-
-    call_action.serialised = True
-    DynamoHandler.call_action = call_action
-
-
-_one_dynamodb_call_at_a_time()
 
 
 def table_definitions() -> tuple[list[dict[str, Any]], dict[str, str]]:
