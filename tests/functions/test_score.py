@@ -99,14 +99,76 @@ def test_sentiment_scores_bounded_windows_whatever_the_content(text):
     assert sum(len(run) for run in runs) <= MAX_TOKENS
 
 
-def test_a_text_within_one_window_gets_vaders_own_score():
-    from functions.score.sentiment import _ANALYZER, sentiment_of
+# VADER's published examples (the vaderSentiment README, "Output for the above example code"): text ->
+# (compound, pos, neu, neg). Two of its sixteen are left out: "At least it isn't a horrible book." and the emoji
+# line, whose published pos/neu (and the emoji line's compound) predate the 3.3.2 release that `MODEL` names.
+PUBLISHED = {
+    "VADER is smart, handsome, and funny.": (0.8316, 0.746, 0.254, 0.0),
+    "VADER is smart, handsome, and funny!": (0.8439, 0.752, 0.248, 0.0),
+    "VADER is very smart, handsome, and funny.": (0.8545, 0.701, 0.299, 0.0),
+    "VADER is VERY SMART, handsome, and FUNNY.": (0.9227, 0.754, 0.246, 0.0),
+    "VADER is VERY SMART, handsome, and FUNNY!!!": (0.9342, 0.767, 0.233, 0.0),
+    "VADER is VERY SMART, uber handsome, and FRIGGIN FUNNY!!!": (0.9469, 0.706, 0.294, 0.0),
+    "VADER is not smart, handsome, nor funny.": (-0.7424, 0.0, 0.354, 0.646),
+    "The book was good.": (0.4404, 0.492, 0.508, 0.0),
+    "The book was only kind of good.": (0.3832, 0.303, 0.697, 0.0),
+    "The plot was good, but the characters are uncompelling and the dialog is not great.": (-0.7042, 0.094, 0.579,
+                                                                                           0.327),
+    "Today SUX!": (-0.5461, 0.0, 0.221, 0.779),
+    "Today only kinda sux! But I'll get by, lol": (0.5249, 0.317, 0.556, 0.127),
+    "Make sure you :) or :D today!": (0.8633, 0.706, 0.294, 0.0),
+    "Not bad at all": (0.431, 0.487, 0.513, 0.0),
+}
+FILLER = "zzq"
+"""A token in no lexicon: VADER counts it neutral and it adds no valence."""
 
-    for text in ("Apple beat estimates and shares jumped :)", "Terrible quarter. Not good at all!", "😀 love it"):
-        vader = _ANALYZER.polarity_scores(text)
-        assert sentiment_of("", text).as_dict() == {
-            "compound": vader["compound"], "positive": vader["pos"], "neutral": vader["neu"], "negative": vader["neg"]
-        }
+
+def _as_scores(compound: float, pos: float, neu: float, neg: float) -> dict[str, float]:
+    return {"compound": compound, "positive": pos, "neutral": neu, "negative": neg}
+
+
+def test_a_text_within_one_window_gets_vaders_published_score():
+    from functions.score.sentiment import MODEL, sentiment_of
+
+    assert MODEL == "vader-3.3.2"
+    for text, published in PUBLISHED.items():
+        assert sentiment_of("", text).as_dict() == _as_scores(*published), text
+
+
+def test_windows_are_averaged_weighted_by_their_token_counts():
+    """Our rule on top of VADER: windows of at most 100 tokens, cut between sentences where they fit, a
+    sentence longer than a window cut every 100 tokens; each window weighs its token count; compound rounded
+    to 4 places, the proportions to 3."""
+    from functions.score.sentiment import sentiment_of
+
+    # "VADER is smart, ..." (6 tokens) does not fit one window with the 102-token sentence after it; that sentence
+    # is cut after 100 filler tokens, leaving "Today SUX!" (2 tokens) a window of its own.
+    text = "VADER is smart, handsome, and funny. " + " ".join([FILLER] * 100) + " Today SUX!"
+    # By hand: windows of 6, 100 and 2 tokens (108) scored (0.8316, .746, .254, 0), (0, 0, 1, 0) (all neutral),
+    # (-0.5461, 0, .221, .779):
+    # compound (6 x 0.8316 - 2 x 0.5461) / 108 = 3.8974 / 108 = 0.036087
+    # pos 6 x .746 / 108 = 0.041444; neu (6 x .254 + 100 + 2 x .221) / 108 = 0.944130; neg 2 x .779 / 108 = 0.014426
+    assert sentiment_of("", text).as_dict() == _as_scores(0.0361, 0.041, 0.944, 0.014)
+
+
+def test_only_the_first_ten_thousand_tokens_are_scored():
+    from functions.score.sentiment import sentiment_of
+
+    # 6 + 9,994 tokens reach the limit; the negative sentence after them is never read. By hand: windows of 6
+    # (0.8316, .746, .254, 0), then 9,994 all-neutral tokens: compound 6 x 0.8316 / 10,000 = 0.000499,
+    # pos 6 x .746 / 10,000 = 0.000448, neu (6 x .254 + 9,994) / 10,000 = 0.999552.
+    text = "VADER is smart, handsome, and funny. " + " ".join([FILLER] * 9_994) + ". Today SUX!"
+    assert sentiment_of("", text).as_dict() == _as_scores(0.0005, 0.0, 1.0, 0.0)
+
+
+def test_the_title_is_a_sentence_before_the_text_and_an_empty_text_scores_nothing():
+    from functions.score.sentiment import sentiment_of
+
+    # "The book was good" + "." + one window of 100 filler tokens: the title's 4 tokens form a window of their own.
+    # By hand: compound 4 x 0.4404 / 104 = 0.016938, pos 4 x .492 / 104 = 0.018923, neu (4 x .508 + 100) / 104.
+    assert sentiment_of("The book was good", " ".join([FILLER] * 100)).as_dict() == _as_scores(
+        0.0169, 0.019, 0.981, 0.0)
+    assert sentiment_of("", "").as_dict() == _as_scores(0.0, 0.0, 0.0, 0.0)
 
 
 def _ingest_social(context, items: list[dict]) -> list[str]:
