@@ -23,7 +23,8 @@ class BucketAccess(StrEnum):
     PUT_RETRACT = "put_retract"
     """Put objects, and delete exactly the versions it wrote (no read, no listing of versions)."""
     READ_WRITE = "read_write"
-    READ_WRITE_DELETE = "read_write_delete"
+    ERASE = "erase"
+    """List the versions of objects and delete them (no read, no write): GDPR erasure."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Uses:
     consumes: str | None = None
     """Queue whose messages invoke it (with partial batch failures)."""
     streams: tuple[str, ...] = ()
-    """Tables whose DynamoDB stream invokes it."""
+    """Tables whose DynamoDB stream invokes it: it may read the stream, not the table, and gets the table's name."""
     idempotency: bool = False
     market_data: TableAccess | None = None
     """Reads (READ) or also writes (READ_WRITE) market prices in the environment's market-data store."""
@@ -112,7 +113,7 @@ ORCHESTRATOR = FunctionSpec(
         # Creator marks (four eyes after erasure) are a keyed hash: proposals, decisions, erasure compute them.
         secrets=("creator-mark-key",),
         # GDPR erasure deletes an author's raw documents and feature records.
-        buckets=(("raw-data", BucketAccess.READ_WRITE_DELETE), ("features", BucketAccess.READ_WRITE_DELETE)),
+        buckets=(("raw-data", BucketAccess.ERASE), ("features", BucketAccess.ERASE)),
         idempotency=True, schedule="rate(1 hour)",
     ),
 )
@@ -133,7 +134,7 @@ INGEST_MARKET = FunctionSpec(
 )
 STREAMING = FunctionSpec(
     names.STREAMING, "streaming", "Dashboard WebSocket streaming",
-    uses=Uses(tables=(("connections", RW), ("proposals", R), ("outcomes", R)), streams=("proposals", "outcomes")),
+    uses=Uses(tables=(("connections", RW),), streams=("proposals", "outcomes")),
 )
 # Verifies the Cognito token on the dashboard WebSocket's $connect (API Gateway cannot for WebSockets).
 WS_AUTHORIZER = FunctionSpec(names.WS_AUTHORIZER, "authorizer", "WebSocket $connect authorizer", timeout_seconds=10,

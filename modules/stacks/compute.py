@@ -139,7 +139,7 @@ class ComputeStack(BaseStack):
             "POWERTOOLS_LOG_LEVEL": "INFO",
             "ENVIRONMENT": config.name,
         }
-        for table_name, _ in uses.tables:
+        for table_name in (*(name for name, _ in uses.tables), *uses.streams):
             env[_TABLE_SPECS[table_name].env_var] = self.data.tables[table_name].name
         if uses.idempotency:
             env[tb.IDEMPOTENCY.env_var] = self.data.tables[tb.IDEMPOTENCY.name].name
@@ -187,14 +187,13 @@ class ComputeStack(BaseStack):
             self.data.tables[tb.IDEMPOTENCY.name].grant_idempotency(grantee, "idempotency")
         for bucket_name, access in uses.buckets:
             bucket = self.data.buckets[bucket_name]
-            if access in (BucketAccess.READ, BucketAccess.READ_WRITE, BucketAccess.READ_WRITE_DELETE):
+            if access in (BucketAccess.READ, BucketAccess.READ_WRITE):
                 bucket.grant_read(grantee, f"read-{bucket_name}")
-            if access in (BucketAccess.PUT, BucketAccess.PUT_RETRACT, BucketAccess.READ_WRITE,
-                          BucketAccess.READ_WRITE_DELETE):
+            if access in (BucketAccess.PUT, BucketAccess.PUT_RETRACT, BucketAccess.READ_WRITE):
                 bucket.grant_put(grantee, f"put-{bucket_name}")
             if access is BucketAccess.PUT_RETRACT:
                 bucket.grant_retract(grantee, f"retract-{bucket_name}")
-            if access is BucketAccess.READ_WRITE_DELETE:
+            if access is BucketAccess.ERASE:
                 bucket.grant_delete(grantee, f"delete-{bucket_name}")
         for queue_name in uses.sends_to:
             self.queues[queue_name].queue.grant_send(grantee, f"send-{queue_name}")
