@@ -49,6 +49,7 @@ EXCEPTIONS = {
     ("sqs", "SendMessageBatch"): "sqs:SendMessage",
     ("sqs", "DeleteMessageBatch"): "sqs:DeleteMessage",
     ("sqs", "ChangeMessageVisibilityBatch"): "sqs:ChangeMessageVisibility",
+    ("timestream", "Query"): "timestream:Select",
 }
 # TransactWriteItems/TransactGetItems have no action of their own: each item is authorised as the single-item
 # action it performs (DynamoDB Developer Guide, "Using IAM with DynamoDB transactions").
