@@ -25,13 +25,15 @@ TABLE_LIST_STREAMS_ACTIONS = ("dynamodb:ListStreams",)
 # Powertools idempotency persistence layer: exactly these four.
 IDEMPOTENCY_ACTIONS = ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 
-# S3 objects. ListBucket sits on the bucket ARN, the rest on objects.
+# S3 objects. The list actions sit on the bucket ARN, the rest on objects. Readers may list, so a missing key is
+# a 404, not a 403; writers put each object with one PutObject and list nothing.
 BUCKET_LIST_ACTIONS = ("s3:ListBucket",)
-# Deleting every version of an object (GDPR erasure) needs the versions listed first.
-BUCKET_LIST_VERSIONS_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")
+# Deleting every version of an object (GDPR erasure) needs the versions listed first (ListObjectVersions).
+BUCKET_LIST_VERSIONS_ACTIONS = ("s3:ListBucketVersions",)
 OBJECT_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
-OBJECT_PUT_ACTIONS = ("s3:AbortMultipartUpload", "s3:PutObject")
-OBJECT_DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+OBJECT_PUT_ACTIONS = ("s3:PutObject",)
+# Erasure deletes each listed version by its id (DeleteObjects with VersionIds): no plain DeleteObject.
+OBJECT_DELETE_ACTIONS = ("s3:DeleteObjectVersion",)
 # Taking back a version one wrote needs its version id, so no listing comes with it.
 OBJECT_RETRACT_ACTIONS = ("s3:DeleteObjectVersion",)
 
@@ -44,13 +46,13 @@ KEY_ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:Gen
 # Sending to an encrypted queue: a data key is generated, and read back for reuse.
 KEY_DATA_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 
-# Secrets Manager.
-SECRET_READ_ACTIONS = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
+# Secrets Manager: the functions read a secret's value and nothing else about it.
+SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
 
-# SQS.
-QUEUE_SEND_ACTIONS = ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")
-QUEUE_CONSUME_ACTIONS = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                         "sqs:GetQueueUrl", "sqs:ReceiveMessage")
+# SQS. Senders send to the URL their settings give; consumers are Lambda's SQS event source, which needs these
+# three (Lambda Developer Guide, the execution role of an SQS event source).
+QUEUE_SEND_ACTIONS = ("sqs:SendMessage",)
+QUEUE_CONSUME_ACTIONS = ("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
 
 # Logging and tracing for a function.
 LOG_WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
@@ -69,9 +71,10 @@ TIMESTREAM_WRITE_ACTIONS = ("timestream:WriteRecords",)
 # Timestream encrypts written records with the database's key on the writer's behalf.
 KEY_TIMESTREAM_WRITE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey")
 
-# API Gateway WebSocket management API: push to, inspect and close one client connection.
+# API Gateway WebSocket management API: push to one client connection (a gone one is dropped from the
+# connections table, not closed through the API).
 MANAGE_CONNECTIONS_ACTIONS = ("execute-api:ManageConnections",)
-MANAGE_CONNECTIONS_METHODS = ("DELETE", "GET", "POST")
+MANAGE_CONNECTIONS_METHODS = ("POST",)
 
 # SNS: what AWS services may do on the alert topic.
 TOPIC_PUBLISH_ACTIONS = ("SNS:Publish",)

@@ -134,14 +134,15 @@ class SecureBucket(Construct):
 
     # Grants -------------------------------------------------------------------------------------
     def grant_read(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
-        self._grant(grantee, name, perms.OBJECT_READ_ACTIONS, perms.KEY_DECRYPT_ACTIONS, prefix)
+        self._grant(grantee, name, perms.OBJECT_READ_ACTIONS, perms.KEY_DECRYPT_ACTIONS, prefix,
+                    bucket_actions=perms.BUCKET_LIST_ACTIONS)
 
     def grant_put(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
         self._grant(grantee, name, perms.OBJECT_PUT_ACTIONS, perms.KEY_ENCRYPT_ACTIONS, prefix)
 
     def grant_read_write(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
         self._grant(grantee, name, perms.OBJECT_READ_ACTIONS + perms.OBJECT_PUT_ACTIONS,
-                           perms.KEY_ENCRYPT_ACTIONS, prefix)
+                    perms.KEY_ENCRYPT_ACTIONS, prefix, bucket_actions=perms.BUCKET_LIST_ACTIONS)
 
     def grant_retract(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
         """Delete a version by its id (one the grantee wrote and knows), without listing or reading."""
@@ -149,14 +150,13 @@ class SecureBucket(Construct):
 
     def grant_delete(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
         self._grant(grantee, name, perms.OBJECT_DELETE_ACTIONS, (), prefix,
-                           bucket_actions=perms.BUCKET_LIST_VERSIONS_ACTIONS)
+                    bucket_actions=perms.BUCKET_LIST_VERSIONS_ACTIONS)
 
     def _grant(self, grantee: Grantee, name: str, object_actions: Sequence[str], key_actions: Sequence[str],
-               prefix: str, bucket_actions: Sequence[str] = perms.BUCKET_LIST_ACTIONS) -> None:
-        statements = [
-            Statement("ListBucket", tuple(bucket_actions), (self.arn,)),
-            Statement("Objects", tuple(object_actions), (f"{self.arn}/{prefix}",)),
-        ]
+               prefix: str, bucket_actions: Sequence[str] = ()) -> None:
+        statements = [Statement("Objects", tuple(object_actions), (f"{self.arn}/{prefix}",))]
+        if bucket_actions:
+            statements.insert(0, Statement("ListBucket", tuple(bucket_actions), (self.arn,)))
         if key_actions and self.key is not None:
             statements.append(self.key.via_service("s3", tuple(key_actions), "KeyViaS3"))
         grantee.grant(name, statements)

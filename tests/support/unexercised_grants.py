@@ -77,22 +77,6 @@ KNOWN_EXCESS: tuple[Reason, ...] = (
            ("kms:DescribeKey",), KEYS, via="secretsmanager"),
     Reason("Puts share the key actions of DynamoDB writes; a single-part PutObject needs only kms:GenerateDataKey.",
            ("kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"), KEYS, via="s3"),
-    Reason("Puts come with s3:ListBucket and s3:AbortMultipartUpload; the functions write with one PutObject and "
-           "never list.", ("s3:ListBucket", "s3:AbortMultipartUpload"), "arn:aws:s3:::*"),
-    Reason("Erasure and retraction delete versions (ListObjectVersions, DeleteObject(s) with a VersionId): "
-           "s3:ListBucket and s3:DeleteObject come with the version actions but are not used.",
-           ("s3:ListBucket", "s3:DeleteObject"), "arn:aws:s3:::*"),
-    Reason("Senders get sqs:GetQueueUrl and sqs:GetQueueAttributes; they send to the URL their settings give.",
-           ("sqs:GetQueueUrl", "sqs:GetQueueAttributes"), "arn:aws:sqs:*"),
-    Reason("Consumers get sqs:ChangeMessageVisibility and sqs:GetQueueUrl; Lambda's SQS event source needs "
-           "ReceiveMessage, DeleteMessage and GetQueueAttributes.",
-           ("sqs:ChangeMessageVisibility", "sqs:GetQueueUrl"), "arn:aws:sqs:*"),
-    Reason("The streaming function only posts to connections; GET and DELETE on @connections come with the grant.",
-           ("execute-api:ManageConnections",), "arn:aws:execute-api:*/GET/@connections/*"),
-    Reason("The streaming function only posts to connections; GET and DELETE on @connections come with the grant.",
-           ("execute-api:ManageConnections",), "arn:aws:execute-api:*/DELETE/@connections/*"),
-    Reason("Secret readers get secretsmanager:DescribeSecret; Powertools reads a secret with GetSecretValue alone.",
-           ("secretsmanager:DescribeSecret",), "arn:aws:secretsmanager:*"),
 )
 
 
