@@ -1,8 +1,8 @@
 """Each function's role against what the function really does: every AWS call its handlers make in one recorded
 run on the emulated account (`tests/support/recorded_run.py`), Lambda's own calls with the role and the KMS requests
 services make on the caller's behalf (`tests/support/grants_oracle.py`), checked against the synthesized policies of
-dev. Least privilege: every grant is used by one of those, or listed with its reason
-(`tests/support/unexercised_grants.py`)."""
+every environment (the run's names, account and region translated to each). Least privilege: every grant is used by
+one of those, or listed with its reason (`tests/support/unexercised_grants.py`)."""
 
 from __future__ import annotations
 
@@ -12,18 +12,21 @@ from typing import Any
 import pytest
 
 from modules.catalog.functions import FUNCTIONS, WS_AUTHORIZER, FunctionSpec
+from modules.config import ENVIRONMENT_NAMES
 from tests.support.grants_oracle import Deployment, Request, unallowed, unexercised
 from tests.support.recorded_run import recorded_calls
 from tests.support.synthesized import stacks_by_env
 from tests.support.unexercised_grants import unexplained
 
-ENV = "dev"
-"""The environment whose names the recorded run uses (`aiinv local run`)."""
+
+@pytest.fixture(scope="module")
+def deployments(synth_root) -> dict[str, Deployment]:
+    return {env: Deployment(stacks, env) for env, stacks in stacks_by_env().items()}
 
 
 @pytest.fixture(scope="module")
-def dev(synth_root) -> Deployment:
-    return Deployment(stacks_by_env()[ENV], ENV)
+def dev(deployments) -> Deployment:
+    return deployments["dev"]
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +43,21 @@ def test_the_run_records_every_function_that_calls_aws_and_maps_every_call(recor
     assert set(recorded.calls) == {s.name for s in FUNCTIONS} - {WS_AUTHORIZER.name}
 
 
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.name)
-def test_every_call_a_function_makes_is_allowed_by_its_policies(dev, recorded, spec: FunctionSpec) -> None:
-    assert unallowed(dev.grants(spec.name), required(dev, recorded, spec)) == []
+def test_every_call_a_function_makes_is_allowed_by_its_policies(deployments, recorded, env_name: str,
+                                                                spec: FunctionSpec) -> None:
+    deployment = deployments[env_name]
+    assert unallowed(deployment.grants(spec.name), required(deployment, recorded, spec)) == []
 
 
+@pytest.mark.parametrize("env_name", ENVIRONMENT_NAMES)
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.name)
-def test_every_grant_is_used_or_listed_with_its_reason(dev, recorded, spec: FunctionSpec) -> None:
-    needed = required(dev, recorded, spec)
-    left = unexplained(unexercised(dev.grants(spec.name), needed), needed)
+def test_every_grant_is_used_or_listed_with_its_reason(deployments, recorded, env_name: str,
+                                                       spec: FunctionSpec) -> None:
+    deployment = deployments[env_name]
+    needed = required(deployment, recorded, spec)
+    left = unexplained(unexercised(deployment.grants(spec.name), needed), needed)
     assert [(g.action, g.resource, g.via) for g in left] == []
 
 

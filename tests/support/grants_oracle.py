@@ -8,7 +8,7 @@
   SQS", execution role permissions), a DynamoDB stream (dynamodb:DescribeStream, dynamodb:GetRecords,
   dynamodb:GetShardIterator, and dynamodb:ListStreams on "*": "Using Lambda with DynamoDB"), an SQS dead-letter queue
   or on-failure destination (sqs:SendMessage), environment variables encrypted with a customer key (kms:Decrypt
-  through Lambda: "Securing Lambda environment variables");
+  through Lambda: "Securing Lambda environment variables"), a VPC (the network interface actions);
 - the KMS requests a service makes on the caller's behalf when the resource is encrypted with the customer key
   (`KMS_ON_BEHALF`), each through that service (`kms:ViaService`).
 
@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import Any
 
 from modules.config import Naming, load_environment
-from tests.support.api_calls import Call
+from tests.support.api_calls import SECRET_SUFFIX, Call
 from tests.support.iam import as_list, role_policies
 from tests.support.realistic_arns import Realistic
 from tests.support.references import References
@@ -66,6 +66,9 @@ KMS_ON_BEHALF: dict[str, tuple[str, ...]] = {
     "secretsmanager:GetSecretValue": ("kms:Decrypt",),
 }
 DYNAMODB_ITEM_ACCESS = ("kms:Decrypt",)
+# A function in a VPC: Lambda manages its network interfaces with the role ("AWSLambdaVPCAccessExecutionRole").
+VPC_ENI_CALLS = ("CreateNetworkInterface", "DescribeNetworkInterfaces", "DeleteNetworkInterface",
+                 "AssignPrivateIpAddresses", "UnassignPrivateIpAddresses")
 
 
 def _pattern(text: str, *, case: bool) -> re.Pattern[str]:
@@ -163,6 +166,8 @@ class Deployment:
         found |= {Request("logs:CreateLogStream", stream), Request("logs:PutLogEvents", stream)}
         if function.get("tracing_config", {}).get("mode") == "Active":
             found |= {Request("xray:PutTraceSegments", "*"), Request("xray:PutTelemetryRecords", "*")}
+        if (function.get("vpc_config") or {}).get("subnet_ids"):
+            found |= {Request(f"ec2:{a}", "*") for a in VPC_ENI_CALLS}
         if function.get("kms_key_arn"):
             found.add(Request("kms:Decrypt", self.value(self.compute, function["kms_key_arn"]), self.via("lambda")))
         failures = [function.get("dead_letter_config", {}).get("target_arn")]
@@ -213,15 +218,36 @@ class Deployment:
         return recorded | self.kms_requests(recorded) | self.platform_requests(name)
 
     def deployed(self, arn: str) -> str:
-        """A recorded ARN with the names the stacks give: the local run names secrets `<project>-<name>-<env>`,
-        the stacks `Naming.secret`."""
-        from modules.catalog.secrets import SECRETS
+        """A recorded ARN (the local run names things as dev, in its own account and region) with the names,
+        account, region and WebSocket stage of this deployment. The local run names secrets
+        `<project>-<name>-<env>`, the stacks `Naming.secret`."""
+        service, region, account, resource = arn.split(":", 5)[2:]
+        names = self._deployed_names
+        if region:
+            region, account = self.config.region, self.config.account_id
+        tokens = re.split(r"([/:])", resource)
+        if service == "execute-api" and len(tokens) > 2:
+            tokens[2] = self.config.name  # <api>/<stage>/...: the stage is the environment's name
+        for index, token in enumerate(tokens):
+            base = token.removesuffix(f"-{SECRET_SUFFIX}")
+            if base in names:
+                tokens[index] = names[base] + token[len(base):]
+        return f"arn:aws:{service}:{region}:{account}:{''.join(tokens)}"
 
-        for secret in SECRETS:
-            local = f"secret:{self.naming.resource(secret.name)}-"
-            if local in arn:
-                return arn.replace(local, f"secret:{self.naming.secret(secret.name)}-")
-        return arn
+    @cached_property
+    def _deployed_names(self) -> dict[str, str]:
+        """The local run's physical names -> this deployment's."""
+        from cli.local.account import ACCOUNT, PROJECT, REGION, table_name
+        from modules.catalog.buckets import BUCKETS
+        from modules.catalog.functions import QUEUES
+        from modules.catalog.secrets import SECRETS
+        from modules.catalog.tables import CORE_TABLES, MARKET_DATA
+
+        names = {table_name(t.name): self.naming.resource(t.name) for t in (*CORE_TABLES, MARKET_DATA)}
+        names |= {f"{PROJECT}-{q}-dev": self.naming.resource(q) for q in QUEUES}
+        names |= {f"{PROJECT}-{b.name}-dev-{ACCOUNT}-{REGION}": self.naming.bucket(b.name) for b in BUCKETS}
+        names |= {f"{PROJECT}-{secret.name}-dev": self.naming.secret(secret.name) for secret in SECRETS}
+        return names
 
 
 def _table_of(arn: str) -> str:
