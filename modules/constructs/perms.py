@@ -39,7 +39,10 @@ OBJECT_RETRACT_ACTIONS = ("s3:DeleteObjectVersion",)
 
 # KMS as used by a principal of a service that encrypts with the key.
 # Decrypt is in the write set because multipart uploads and DynamoDB writes read data keys back.
+# DynamoDB and Timestream reads.
 KEY_DECRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
+# Reading through Lambda (environment variables), SQS, Secrets Manager or S3 needs Decrypt alone.
+KEY_DECRYPT_ONLY_ACTIONS = ("kms:Decrypt",)
 KEY_ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
                        "kms:ReEncryptFrom", "kms:ReEncryptTo")
 

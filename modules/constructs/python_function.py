@@ -103,7 +103,7 @@ class PythonFunction(Construct):
     def _grant_runtime_needs(self) -> None:
         p = self.props
         # Lambda decrypts the function's environment with the key, as the function's role.
-        self.grant("environment-key", [p.key.via_service("lambda", perms.KEY_DECRYPT_ACTIONS, "KeyViaLambda")])
+        self.grant("environment-key", [p.key.via_service("lambda", perms.KEY_DECRYPT_ONLY_ACTIONS, "KeyViaLambda")])
         if p.subnet_ids:
             # ENI management for functions in private subnets accepts no resource-level scope.
             self.grant("vpc-access", [Statement("NetworkInterfaces", perms.VPC_ENI_ACTIONS, ("*",))])

@@ -89,7 +89,7 @@ class EncryptedQueue(Construct):
     def grant_consume(self, grantee: Grantee, name: str) -> None:
         grantee.grant(name, [
             Statement("ConsumeMessages", perms.QUEUE_CONSUME_ACTIONS, (self.arn,)),
-            self.key.via_service("sqs", perms.KEY_DECRYPT_ACTIONS, "KeyViaSqs"),
+            self.key.via_service("sqs", perms.KEY_DECRYPT_ONLY_ACTIONS, "KeyViaSqs"),
         ])
 
 

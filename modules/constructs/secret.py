@@ -43,5 +43,5 @@ class Secret(Construct):
     def grant_read(self, grantee: Grantee, name: str) -> None:
         grantee.grant(name, [
             Statement("ReadSecret", perms.SECRET_READ_ACTIONS, (self.arn,)),
-            self.key.via_service("secretsmanager", perms.KEY_DECRYPT_ACTIONS, "KeyViaSecretsManager"),
+            self.key.via_service("secretsmanager", perms.KEY_DECRYPT_ONLY_ACTIONS, "KeyViaSecretsManager"),
         ])

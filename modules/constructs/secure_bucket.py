@@ -134,7 +134,7 @@ class SecureBucket(Construct):
 
     # Grants -------------------------------------------------------------------------------------
     def grant_read(self, grantee: Grantee, name: str, prefix: str = "*") -> None:
-        self._grant(grantee, name, perms.OBJECT_READ_ACTIONS, perms.KEY_DECRYPT_ACTIONS, prefix,
+        self._grant(grantee, name, perms.OBJECT_READ_ACTIONS, perms.KEY_DECRYPT_ONLY_ACTIONS, prefix,
                     bucket_actions=perms.BUCKET_LIST_ACTIONS)
 
     def grant_put(self, grantee: Grantee, name: str, prefix: str = "*") -> None:

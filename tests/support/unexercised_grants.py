@@ -67,14 +67,8 @@ ACCEPTED: tuple[Reason, ...] = (
 )
 
 KNOWN_EXCESS: tuple[Reason, ...] = (
-    Reason("kms:DescribeKey comes with every key grant; no call made through these services needs it.",
-           ("kms:DescribeKey",), KEYS, via="lambda"),
-    Reason("kms:DescribeKey comes with every key grant; no call made through these services needs it.",
+    Reason("Puts share the key actions of DynamoDB writes, kms:DescribeKey among them; no S3 call needs it.",
            ("kms:DescribeKey",), KEYS, via="s3"),
-    Reason("kms:DescribeKey comes with every key grant; no call made through these services needs it.",
-           ("kms:DescribeKey",), KEYS, via="sqs"),
-    Reason("kms:DescribeKey comes with every key grant; no call made through these services needs it.",
-           ("kms:DescribeKey",), KEYS, via="secretsmanager"),
     Reason("Puts share the key actions of DynamoDB writes; a single-part PutObject needs only kms:GenerateDataKey.",
            ("kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"), KEYS, via="s3"),
 )
