@@ -67,10 +67,10 @@ ACCEPTED: tuple[Reason, ...] = (
 )
 
 KNOWN_EXCESS: tuple[Reason, ...] = (
-    Reason("Puts share the key actions of DynamoDB writes, kms:DescribeKey among them; no S3 call needs it.",
-           ("kms:DescribeKey",), KEYS, via="s3"),
-    Reason("Puts share the key actions of DynamoDB writes; a single-part PutObject needs only kms:GenerateDataKey.",
-           ("kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"), KEYS, via="s3"),
+    Reason("S3 puts get the key actions of DynamoDB writes (KEY_ENCRYPT_ACTIONS); a single-part PutObject needs "
+           "kms:GenerateDataKey (S3 User Guide, SSE-KMS permissions). Left until it is settled whether S3 Bucket "
+           "Keys also decrypt with the caller's permission.",
+           ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"), KEYS, via="s3"),
 )
 
 
