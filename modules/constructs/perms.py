@@ -32,10 +32,11 @@ BUCKET_LIST_ACTIONS = ("s3:ListBucket",)
 BUCKET_LIST_VERSIONS_ACTIONS = ("s3:ListBucketVersions",)
 OBJECT_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 OBJECT_PUT_ACTIONS = ("s3:PutObject",)
-# Erasure deletes each listed version by its id (DeleteObjects with VersionIds): no plain DeleteObject.
-OBJECT_DELETE_ACTIONS = ("s3:DeleteObjectVersion",)
+# Erasure deletes each listed version by its id (DeleteObjects with VersionIds). A delete must always have
+# s3:DeleteObject, and s3:DeleteObjectVersion too when it names a version (S3 API Reference, "Permissions").
+OBJECT_DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
 # Taking back a version one wrote needs its version id, so no listing comes with it.
-OBJECT_RETRACT_ACTIONS = ("s3:DeleteObjectVersion",)
+OBJECT_RETRACT_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
 
 # KMS as used by a principal of a service that encrypts with the key.
 # Decrypt is in the write set because multipart uploads and DynamoDB writes read data keys back.

@@ -36,7 +36,9 @@ class Where:
 
 
 # Operations whose IAM action is not `<signing name>:<operation>` (Service Authorization Reference, Amazon S3 and
-# Amazon SQS "Actions defined by"; S3 versions: a VersionId makes GetObject/DeleteObject the *Version actions).
+# Amazon SQS "Actions defined by"; S3 versions: a VersionId makes GetObject the GetObjectVersion action, and a
+# delete of a version needs s3:DeleteObjectVersion besides s3:DeleteObject, which the S3 API Reference says a
+# delete "must always" have (DeleteObject and DeleteObjects, "Permissions")).
 EXCEPTIONS = {
     ("s3", "ListObjects"): "s3:ListBucket",
     ("s3", "ListObjectsV2"): "s3:ListBucket",
@@ -92,13 +94,19 @@ def _s3(operation: str, params: dict[str, Any]) -> list[Call]:
     bucket = f"arn:aws:s3:::{params['Bucket']}"
     action = EXCEPTIONS.get(("s3", operation), f"s3:{operation}")
     if operation == "DeleteObjects":
-        return [Call("s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject", f"{bucket}/{o['Key']}")
-                for o in params["Delete"]["Objects"]]
+        return [Call(a, f"{bucket}/{o['Key']}") for o in params["Delete"]["Objects"]
+                for a in _delete_actions(bool(o.get("VersionId")))]
     if "Key" not in params:
         return [Call(action, bucket)]
-    if params.get("VersionId") and action in ("s3:GetObject", "s3:DeleteObject"):
+    if action == "s3:DeleteObject":
+        return [Call(a, f"{bucket}/{params['Key']}") for a in _delete_actions(bool(params.get("VersionId")))]
+    if params.get("VersionId") and action == "s3:GetObject":
         action += "Version"
     return [Call(action, f"{bucket}/{params['Key']}")]
+
+
+def _delete_actions(versioned: bool) -> tuple[str, ...]:
+    return ("s3:DeleteObject", "s3:DeleteObjectVersion") if versioned else ("s3:DeleteObject",)
 
 
 def _sqs(where: Where, operation: str, params: dict[str, Any]) -> list[Call]:

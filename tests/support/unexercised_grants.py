@@ -59,7 +59,8 @@ ACCEPTED: tuple[Reason, ...] = (
            "handler fails; neither happens in the recorded run.",
            ("dynamodb:GetItem", "dynamodb:DeleteItem"), "arn:aws:dynamodb:*:table/*-idempotency-*"),
     Reason("score deletes the feature version it has just written when the signal was erased meanwhile (a race "
-           "the recorded run does not stage).", ("s3:DeleteObjectVersion",), "arn:aws:s3:::*-features-*/*"),
+           "the recorded run does not stage).", ("s3:DeleteObject", "s3:DeleteObjectVersion"),
+           "arn:aws:s3:::*-features-*/*"),
     Reason("The KMS Developer Guide's key policy for principals using DynamoDB tables under a customer key allows "
            "these through DynamoDB besides kms:Decrypt.",
            ("kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"),
