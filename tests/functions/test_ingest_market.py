@@ -166,8 +166,10 @@ def test_the_scheduled_pull_goes_on_from_each_symbols_newest_close_and_then_has_
 def test_the_freshness_metric_is_the_one_the_alarm_watches(tracked, context, capsys):
     from modules.catalog.metrics import MARKET_AGE_METRIC
 
-    handler_module("ingest_market").handler(scheduled(), context)
+    answer = handler_module("ingest_market").handler(scheduled(), context)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if AGE_METRIC in line]
+    # nothing stored yet: every symbol (the five tracked) is a year behind, and a pull job is started
+    assert answer == {"job_id": answer["job_id"], "symbols": 5, "age_trading_days": NEVER_INGESTED_AGE}
 
     assert AGE_METRIC == MARKET_AGE_METRIC
     (emf,) = lines

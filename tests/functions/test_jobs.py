@@ -31,7 +31,8 @@ def test_a_queued_job_is_recorded_and_its_first_piece_sent(aws) -> None:
     started = jobs.start("erase", {"subject": "x"}, requested_by="33333333-3333-4333-8333-333333333333")
     assert table.get(started["job_id"])["state"] == "queued"
     sqs = shared_aws.client("sqs")
-    assert sqs.receive_message(QueueUrl=aws["ERASURES_QUEUE_URL"]).get("Messages")
+    [message] = sqs.receive_message(QueueUrl=aws["ERASURES_QUEUE_URL"], MaxNumberOfMessages=10)["Messages"]
+    assert json.loads(message["Body"]) == {"job_id": started["job_id"], "piece": 0, "payload": {"subject": "x"}}
 
 
 def test_a_piece_killed_before_it_hands_on_the_rest_is_finished_by_its_redelivery(seeded, context) -> None:
