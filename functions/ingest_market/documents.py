@@ -11,16 +11,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from functions.shared.clock import InstantError, parse_day
 
 MAX_CLOSE = Decimal(10) ** 9
 """No listed share closes at a billion; larger values are corrupt (and beyond what DynamoDB keeps exactly)."""
+MIN_CLOSE = Decimal("1e-8")
+"""Below any price tick; smaller values are corrupt (and below 1E-130 no DynamoDB number holds them)."""
 MAX_DIGITS = 20
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""A close as sources write it: ASCII digits (Decimal alone also reads any script's digits and 1_000), no NaN."""
 
 
 class DocumentError(ValueError):
@@ -132,14 +137,11 @@ def _close(text: str) -> tuple[str, Decimal | None]:
         return "missing_close", None
     if len(text) > MAX_DIGITS:
         return "out_of_range", None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
+    if not _NUMBER.fullmatch(text):
         return "not_numeric", None
-    if not value.is_finite():
-        return "not_numeric", None
+    value = Decimal(text)
     if value <= 0:
         return "not_positive", None
-    if value >= MAX_CLOSE:
+    if not MIN_CLOSE <= value < MAX_CLOSE:
         return "out_of_range", None
     return "", value

@@ -31,17 +31,18 @@ LATEST = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
 only while every year has four digits. (Requests that must not be in the future, such as `as_of`, say so
 on top of this.)"""
 
+# Digits are [0-9], as both RFCs write them: \d would read any script's digits (Arabic-Indic, fullwidth).
 _RFC3339 = re.compile(
-    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})"
-    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
-    r"(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?"
+    r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})[Tt ](?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
+    r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]{1,9}))?)?"
+    r"(?P<zone>[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?"
 )
 _RFC5322 = re.compile(
-    r"(?:[A-Za-z]+\s*,?\s*)?(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<year>\d{2,4})\s+"
-    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
-    r"(?:\s*(?P<zone>[+-]\d{4}|[A-Za-z]{1,5}))?\s*(?:\([^()]*\))?"
+    r"(?:[A-Za-z]+\s*,?\s*)?(?P<day>[0-9]{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<year>[0-9]{2,4})\s+"
+    r"(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?"
+    r"(?:\s*(?P<zone>[+-][0-9]{4}|[A-Za-z]{1,5}))?\s*(?:\([^()]*\))?"
 )
-_DAY = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})")
+_DAY = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
                 "october", "november", "december")

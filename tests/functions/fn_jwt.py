@@ -84,3 +84,67 @@ def user_pool() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class KeySetEndpoint:
+    """A user pool's JWKS endpoint that a test can break the ways a real one breaks: stopped (connection
+    refused), frozen (accepts, never answers), answering 500, or answering something that is not JSON."""
+
+    SERVING, FROZEN, FAILING, GARBLED = "serving", "frozen", "failing", "garbled"
+    ANSWERS = {SERVING: (200, json.dumps(jwks()).encode()), FAILING: (500, b'{"message": "Internal error"}'),
+               GARBLED: (200, b'{"keys": [{"kid": "test-key-1", "kty": "RSA"')}
+
+    def __init__(self) -> None:
+        self.mode = self.SERVING
+        self.fetches = 0
+        self.thaw = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self.port = 0
+        self.start()
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}/pool"
+
+    def start(self) -> None:
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                endpoint.fetches += 1
+                if endpoint.mode == endpoint.FROZEN:
+                    endpoint.thaw.wait(60)
+                    return
+                status, body = endpoint.ANSWERS[endpoint.mode]
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        # the same port again after a stop: the issuer (and the client built for it) stays the same
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        """Nothing listens on the port any more: a fetch is refused."""
+        if self._server is not None:
+            self.thaw.set()
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+            self.thaw.clear()
+
+
+@contextmanager
+def key_set_endpoint() -> Iterator[KeySetEndpoint]:
+    endpoint = KeySetEndpoint()
+    try:
+        yield endpoint
+    finally:
+        endpoint.stop()

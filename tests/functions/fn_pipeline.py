@@ -22,9 +22,15 @@ def drain_scoring_queue(aws, context) -> list[dict]:
             queue.delete_message(QueueUrl=aws["SCORING_QUEUE_URL"], ReceiptHandle=message["ReceiptHandle"])
 
 
+SAMPLE_SOURCES = {"ingest_news": 2, "ingest_social": 1}
+"""Sources each scheduled pull reads the samples from (the RSS and Atom feeds; the Reddit listing)."""
+
+
 def ingest_samples(context) -> None:
-    handler_module("ingest_news").handler(scheduled(), context)
-    handler_module("ingest_social").handler(scheduled(), context)
+    """The scheduled pulls of the samples; every source read without an error."""
+    for package, sources in SAMPLE_SOURCES.items():
+        report = handler_module(package).handler(scheduled(), context)
+        assert len(report["sources"]) == sources and not [s for s in report["sources"] if s.get("error")], report
 
 
 AS_OF = "2026-11-20T18:00:00Z"
@@ -33,7 +39,8 @@ AS_OF = "2026-11-20T18:00:00Z"
 
 def scored_samples(aws, context) -> None:
     ingest_samples(context)
-    drain_scoring_queue(aws, context)
+    failed = [f for response in drain_scoring_queue(aws, context) for f in response["batchItemFailures"]]
+    assert failed == [], failed
 
 
 def propose(context, *, sub: str, groups: str = "analyst") -> dict:
@@ -59,7 +66,8 @@ def decided(aws, context, *, decisions: dict[str, str]) -> dict[str, dict]:
     proposals = {p["entity_id"]: p for p in propose(context, sub=ALICE)["created"]}
     for entity, decision in decisions.items():
         proposal_id = proposals[entity]["proposal_id"]
-        orchestrator.handler(rest("POST", "/risk/check", {"proposal_id": proposal_id}, sub=ALICE), context)
+        checked = orchestrator.handler(rest("POST", "/risk/check", {"proposal_id": proposal_id}, sub=ALICE), context)
+        assert checked["statusCode"] == 200 and json_body(checked)["state"] == "risk_passed", checked["body"]
         response = orchestrator.handler(
             rest("POST", "/decision", {"proposal_id": proposal_id, "decision": decision}, groups="approver", sub=BOB),
             context,

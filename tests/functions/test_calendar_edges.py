@@ -342,3 +342,29 @@ def parse_or_none(text: str) -> datetime | None:
 
 def _email(moment: datetime) -> str:
     return f"{moment:%a}, {moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year:04d} {moment:%H:%M:%S} +0000"
+
+
+ARABIC_INDIC_2026 = "\u0662\u0660\u0662\u0666"
+FULLWIDTH_20 = "\uff12\uff10"
+"""2026 in Arabic-Indic digits, 20 in fullwidth ones: both RFCs write times in ASCII digits only."""
+
+
+@pytest.mark.parametrize("text", [
+    f"{ARABIC_INDIC_2026}-11-20T10:00:00Z", f"2026-11-{FULLWIDTH_20}T10:00:00Z", "2026-11-20T10:00:00+\u0660\u0665:00",
+])
+def test_an_instant_in_other_digits_than_ascii_is_a_named_400(aws, context, text):
+    with pytest.raises(InstantError):
+        parse_instant(text)
+    item = {"source_id": "d", "text": "t", "published_at": text}
+    response = handler_module("ingest_news").handler(rest("POST", "/ingest/news", {"items": [item]}), context)
+    assert response["statusCode"] == 400
+    assert json_body(response)["details"][0]["field"] == "items.0.published_at"
+    assert boto3.client("dynamodb").scan(TableName=aws["SIGNALS_TABLE"])["Items"] == []
+
+
+@pytest.mark.parametrize("text", [
+    f"Fri, {FULLWIDTH_20} Nov 2026 09:15:00 GMT", f"Fri, 20 Nov {ARABIC_INDIC_2026} 09:15",
+])
+def test_an_email_date_in_other_digits_than_ascii_is_refused(text):
+    with pytest.raises(InstantError):
+        parse_email_date(text)

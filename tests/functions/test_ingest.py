@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 
 import boto3
 import pytest
 from conftest import handler_module
 from fn_events import json_body, rest, scheduled
+
+from functions.shared.dynamo import from_item
 
 ITEM = {
     "source_id": "x-1",
@@ -87,8 +90,10 @@ def test_scheduled_social_pull_reads_reddit_listing(aws, context):
     # seven children: the comment is not a post; the empty thread keeps its title as text
     assert entry["source"] == "reddit"
     assert entry["accepted"] == 6
-    authors = {item.get("author_id", {}).get("S") for item in _signals(aws)}
-    assert {"reddit:bullish_bob", "reddit:bearish_ben", "reddit:value_vera"} <= authors
+    authors = sorted(str(item.get("author_id", {}).get("S")) for item in _signals(aws))
+    # a `[deleted]` author is stored without an author
+    assert authors == ["None", "reddit:bearish_ben", "reddit:bearish_ben", "reddit:bullish_bob", "reddit:bullish_bob",
+                       "reddit:value_vera"]
 
 
 @pytest.mark.parametrize("groups", ["viewer", "approver"])
@@ -100,10 +105,39 @@ def test_ingest_needs_analyst_or_admin(aws, context, groups):
     assert _signals(aws) == []
 
 
-def test_admin_may_ingest(aws, context):
-    social = handler_module("ingest_social")
-    response = social.handler(rest("POST", "/ingest/social", {"items": [ITEM]}, groups="admin"), context)
-    assert response["statusCode"] == 200
+def _messages(aws) -> list[dict]:
+    """Every message on the scoring queue, as sent (body and attributes), without taking them off."""
+    sqs = boto3.client("sqs")
+    messages = sqs.receive_message(QueueUrl=aws["SCORING_QUEUE_URL"], MaxNumberOfMessages=10,
+                                   VisibilityTimeout=0).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+@pytest.mark.parametrize(("route", "kind", "groups"), [
+    ("/ingest/news", "news", "analyst"), ("/ingest/social", "social", "analyst"), ("/ingest/social", "social", "admin"),
+])
+def test_an_ingested_item_is_stored_with_its_fields_and_queued_for_scoring(aws, context, route, kind, groups):
+    package = "ingest_news" if kind == "news" else "ingest_social"
+    item = {**ITEM, "author": "  Some\u00a0Author ", "title": "Apple  rallies"}
+    response = handler_module(package).handler(rest("POST", route, {"source": "wire", "items": [item]},
+                                                    groups=groups), context)
+    assert response["statusCode"] == 200, response["body"]
+    body = json_body(response)
+    assert (body["accepted"], body["duplicates"]) == (1, 0)
+    # the id is the content hash of kind, title and text, normalised and case-folded
+    signal_id = hashlib.sha256(f"{kind}\napple rallies\napple shares rallied on great results.".encode()).hexdigest()
+    assert body["signal_ids"] == [signal_id]
+    [stored] = [from_item(i) for i in _signals(aws)]
+    assert {k: v for k, v in stored.items() if k not in ("ingested_at", "raw_key", "expires_at")} == {
+        "signal_id": signal_id, "facet": "signal", "kind": kind, "source": "wire", "source_id": "x-1",
+        "author_id": "wire:some author", "title": "Apple rallies", "text": "Apple shares rallied on great results.",
+        "url": "https://news.example.com/a", "published_at": "2026-11-20T10:00:00.000000Z", "status": "pending",
+    }
+    assert stored["raw_key"] == f"source={kind}/dt={stored['ingested_at'][:10]}/{signal_id}.json.gz"
+    # queued: one message naming the signal, and no outbox entry left behind (nothing waits to be queued again)
+    assert _messages(aws) == [{"signal_id": signal_id}]
+    everything = boto3.client("dynamodb").scan(TableName=aws["SIGNALS_TABLE"])["Items"]
+    assert [from_item(i)["facet"] for i in everything] == ["signal"]
 
 
 @pytest.mark.parametrize(
@@ -130,7 +164,7 @@ def test_bad_bodies_are_refused_with_a_named_problem(aws, context, raw, status, 
     response = news.handler(rest("POST", "/ingest/news", raw=raw), context)
     assert response["statusCode"] == status
     assert named in response["body"]
-    assert _signals(aws) == []
+    assert _signals(aws) == [] and _messages(aws) == []
 
 
 def test_health_answers_without_data(environment, context):

@@ -166,8 +166,10 @@ def test_the_scheduled_pull_goes_on_from_each_symbols_newest_close_and_then_has_
 def test_the_freshness_metric_is_the_one_the_alarm_watches(tracked, context, capsys):
     from modules.catalog.metrics import MARKET_AGE_METRIC
 
-    handler_module("ingest_market").handler(scheduled(), context)
+    answer = handler_module("ingest_market").handler(scheduled(), context)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if AGE_METRIC in line]
+    # nothing stored yet: every symbol (the five tracked) is a year behind, and a pull job is started
+    assert answer == {"job_id": answer["job_id"], "symbols": 5, "age_trading_days": NEVER_INGESTED_AGE}
 
     assert AGE_METRIC == MARKET_AGE_METRIC
     (emf,) = lines
@@ -717,3 +719,17 @@ def test_the_timestream_store_writes_only_the_days_it_does_not_hold(aws):
     assert record["Dimensions"] == [{"Name": "symbol", "Value": "AAPL"}] and record["MeasureValue"] == "229.1"
     assert record["Time"] == str(int(datetime(2026, 11, 17, 21, tzinfo=UTC).timestamp() * 1000))
     assert store.latest_day("AAPL") == date(2026, 11, 16)
+
+
+@time_machine.travel(NOW, tick=True)
+def test_a_close_too_small_for_the_store_is_skipped_and_the_other_days_written(tracked):
+    """A positive close past what a DynamoDB number holds (1E-130) is a row skipped as out of range, not an
+    error that fails the whole symbol."""
+    document = "Date,Close\r\n2026-11-16,228.60\r\n2026-11-17,1e-200\r\n2026-11-18,0.0001\r\n"
+    with serve_directory_of({"aapl.csv": document}) as url:
+        outcome = ingest_with(tracked, f"{url}/{{symbol_lower}}.csv").ingest(
+            "AAPL", date(2026, 11, 16), date(2026, 11, 18), NOW, time.monotonic() + 20)
+
+    assert not outcome.failed and outcome.written == 2
+    assert [(s.day, s.reason) for s in outcome.skipped] == [("2026-11-17", "out_of_range")]
+    assert [(i["day"], i["close"]) for i in stored(tracked)] == [("2026-11-16", 228.6), ("2026-11-18", 0.0001)]

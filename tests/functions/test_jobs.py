@@ -3,6 +3,8 @@ died before queueing the rest as `running`."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -29,7 +31,8 @@ def test_a_queued_job_is_recorded_and_its_first_piece_sent(aws) -> None:
     started = jobs.start("erase", {"subject": "x"}, requested_by="33333333-3333-4333-8333-333333333333")
     assert table.get(started["job_id"])["state"] == "queued"
     sqs = shared_aws.client("sqs")
-    assert sqs.receive_message(QueueUrl=aws["ERASURES_QUEUE_URL"]).get("Messages")
+    [message] = sqs.receive_message(QueueUrl=aws["ERASURES_QUEUE_URL"], MaxNumberOfMessages=10)["Messages"]
+    assert json.loads(message["Body"]) == {"job_id": started["job_id"], "piece": 0, "payload": {"subject": "x"}}
 
 
 def test_a_piece_killed_before_it_hands_on_the_rest_is_finished_by_its_redelivery(seeded, context) -> None:
@@ -68,3 +71,33 @@ def test_a_piece_killed_before_it_hands_on_the_rest_is_finished_by_its_redeliver
     job = orchestrator.JOBS_TABLE.get(job_id)
     assert job["state"] == "succeeded" and job["result"]["signals"] == 2
     assert not [i for i in _signal_items(seeded) if i.get("author_id") == "reddit:bullish_bob"]
+
+
+def test_a_job_read_by_someone_else_is_answered_as_a_job_that_does_not_exist(seeded, context) -> None:
+    """Neither the requester nor an admin: the answer is the one for an id no job has (nothing tells the
+    reader the job exists), and reading it leaves the job as it was."""
+    from conftest import handler_module
+    from fn_events import ALICE, BOB, json_body, rest
+
+    orchestrator = handler_module("orchestrator")
+    started = handler_module("evaluation").handler(
+        rest("POST", "/evaluate", {"as_of": "2026-11-27T00:00:00Z"}, sub=ALICE), context)
+    job_id = json_body(started)["job_id"]
+    stored = dynamo.read_all("scan", TableName=seeded["JOBS_TABLE"])
+    absent_id = "0123456789abcdef0123456789abcdef"
+
+    def read(job: str, *, sub: str, groups: str) -> tuple[int, dict]:
+        response = orchestrator.handler(rest("GET", f"/jobs/{job}", groups=groups, sub=sub), context)
+        return response["statusCode"], json_body(response)
+
+    for groups in ("analyst", "viewer", "analyst,approver"):
+        status, body = read(job_id, sub=BOB, groups=groups)
+        absent_status, absent_body = read(absent_id, sub=BOB, groups=groups)
+        assert (status, absent_status) == (404, 404)
+        assert json.dumps(body).replace(job_id, "<id>") == json.dumps(absent_body).replace(absent_id, "<id>")
+        assert "requested_by" not in json.dumps(body) and ALICE not in json.dumps(body)
+    assert dynamo.read_all("scan", TableName=seeded["JOBS_TABLE"]) == stored
+    # the requester and an admin do read it
+    assert read(job_id, sub=ALICE, groups="analyst") == (200, {k: v for k, v in json_body(started).items()
+                                                              if k != "location"})
+    assert read(job_id, sub=BOB, groups="admin")[0] == 200

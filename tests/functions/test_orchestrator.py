@@ -130,13 +130,15 @@ def test_decision_on_unknown_proposal_is_404(seeded, context):
     assert call("GET", "/proposals/" + "f" * 32, groups="viewer", context=context)[0] == 404
 
 
-def test_scheduled_run_proposes_and_risk_checks(seeded, context):
+def test_a_scheduled_run_when_every_signal_is_older_than_the_lookback_proposes_nothing(seeded, context):
+    """(With fresh signals it proposes and risk-checks: test_scheduled_runs.py.)"""
     from fn_events import scheduled
 
     scored_samples(seeded, context)
     # the schedule proposes as of now; the samples are older than the lookback, so nothing is proposed
     result = handler_module("orchestrator").handler(scheduled(), context)
     assert result == {"created": 0, "risk_checked": 0, "risk_passed": 0}
+    assert boto3.client("dynamodb").scan(TableName=seeded["PROPOSALS_TABLE"])["Items"] == []
 
 
 def test_only_legal_transitions_exist():

@@ -109,8 +109,12 @@ def test_ingestion_never_loses_or_duplicates_items(aws, context):
 
 @given(body=st.one_of(st.text(max_size=100), json_values.map(json.dumps)))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_random_websocket_messages_never_fail(aws, context, body):
-    from test_streaming import ws
+def test_random_websocket_messages_on_a_connection_never_connected_are_refused(aws, context, body):
+    """(On a connected one: test_streaming_fuzz.py.)"""
+    from test_streaming import _connections, ws
 
     response = handler_module("streaming").handler(ws("subscribe", "c-1", body), context)
-    assert response["statusCode"] < 500
+    # a malformed message is a 400, a well-formed one finds no connection to subscribe: 404; none creates one
+    assert response["statusCode"] in (400, 404), response
+    assert set(json.loads(response["body"])) == {"error"}
+    assert _connections(aws) == {}

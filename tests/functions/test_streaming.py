@@ -33,6 +33,11 @@ def ws(route: str, connection_id: str, body: str | None = None, authorizer: dict
     return event
 
 
+def connect(streaming, connection_id: str, context) -> None:
+    response = streaming.handler(ws("$connect", connection_id), context)
+    assert response["statusCode"] == 200, response
+
+
 def _connections(aws) -> dict[str, dict]:
     items = boto3.client("dynamodb").scan(TableName=aws["CONNECTIONS_TABLE"])["Items"]
     return {i["connection_id"]["S"]: from_item(i) for i in items}
@@ -64,7 +69,7 @@ def test_connect_without_identity_is_refused(aws, context):
 
 def test_subscribe_validates_topics(aws, context):
     streaming = handler_module("streaming")
-    streaming.handler(ws("$connect", "c-1"), context)
+    connect(streaming, "c-1", context)
     ok = streaming.handler(ws("subscribe", "c-1", json.dumps({"action": "subscribe", "topics": ["outcomes"]})), context)
     assert ok["statusCode"] == 200
     assert _connections(aws)["c-1"]["topics"] == ["outcomes"]
@@ -80,10 +85,11 @@ def test_stream_changes_reach_subscribers_and_gone_connections_are_removed(aws, 
     streaming = handler_module("streaming")
     assert streaming.SETTINGS.websocket_endpoint == aws["WEBSOCKET_ENDPOINT"], "loaded outside the test env"
     for connection_id in ("live", "gone", "outcomes-only"):
-        streaming.handler(ws("$connect", connection_id), context)
-    streaming.handler(
+        connect(streaming, connection_id, context)
+    subscribed = streaming.handler(
         ws("subscribe", "outcomes-only", json.dumps({"action": "subscribe", "topics": ["outcomes"]})), context
     )
+    assert subscribed["statusCode"] == 200
     websocket_api.gone.add("gone")
     event = load("dynamodb_stream.json")
 
@@ -99,7 +105,7 @@ def test_stream_changes_reach_subscribers_and_gone_connections_are_removed(aws, 
 
 def test_record_from_an_unknown_stream_is_a_batch_item_failure(aws, context, websocket_api):
     streaming = handler_module("streaming")
-    streaming.handler(ws("$connect", "live"), context)
+    connect(streaming, "live", context)
     event = load("dynamodb_stream.json")
     stray = copy.deepcopy(event["Records"][0])
     stray["eventSourceARN"] = stray["eventSourceARN"].replace("proposals-dev", "somebody-else")
@@ -116,7 +122,7 @@ def test_one_broken_recipient_never_fails_the_batch_nor_the_others(aws, context,
     # GIVEN subscribers around one broken (500) and one forbidden (403) connection
     streaming = handler_module("streaming")
     for connection_id in ("a-live", "broken", "forbidden", "z-live"):
-        streaming.handler(ws("$connect", connection_id), context)
+        connect(streaming, connection_id, context)
     websocket_api.broken.add("broken")
     websocket_api.forbidden.add("forbidden")
     event = load("dynamodb_stream.json")
@@ -183,7 +189,7 @@ def test_a_full_batch_with_one_failing_or_hanging_recipient_ends_in_time_and_rea
     streaming = handler_module("streaming")
     healthy = [f"live-{n}" for n in range(5)]
     for connection_id in (*healthy, bad, "gone"):
-        streaming.handler(ws("$connect", connection_id), FakeContext())
+        connect(streaming, connection_id, FakeContext())
     getattr(websocket_api, bad).add(bad)
     websocket_api.gone.add("gone")
     # WHEN the batch is pushed with the deployed timeout
@@ -208,7 +214,7 @@ def test_a_full_batch_with_one_failing_or_hanging_recipient_ends_in_time_and_rea
 def test_a_recipient_that_fails_now_and_then_gets_what_it_can_within_its_attempts(aws, websocket_api):
     """One failure is retried: a passing error costs the recipient nothing."""
     streaming = handler_module("streaming")
-    streaming.handler(ws("$connect", "flaky"), FakeContext())
+    connect(streaming, "flaky", FakeContext())
     websocket_api.broken.add("flaky")
     fixed = threading.Timer(0.0, websocket_api.broken.discard, args=("flaky",))
     original = websocket_api.count
@@ -231,7 +237,7 @@ def test_a_recipient_that_fails_now_and_then_gets_what_it_can_within_its_attempt
 def test_records_after_an_unreadable_one_are_left_for_the_retry_not_sent_twice(aws, websocket_api):
     """A stream is retried from the first failed record on: the records after it are not sent now."""
     streaming = handler_module("streaming")
-    streaming.handler(ws("$connect", "live"), FakeContext())
+    connect(streaming, "live", FakeContext())
     event = _records(4)
     event["Records"][1]["eventSourceARN"] = event["Records"][1]["eventSourceARN"].replace("proposals-dev", "other")
     response = streaming.handler(event, DeployedContext(30))
