@@ -107,15 +107,21 @@ class Session:
                 raise
 
         with signals.forward_interrupts(self.runner):
-            outcomes = run_graph(
-                order,
-                waits,
-                guarded,
-                parallelism=self.request.parallelism,
-                interrupted=self.runner.interrupted,
-                reads=output_reads(self.stacks),
-                prepare=lambda name: ensure_init(self.ctx, name, ahead=True),
-            )
+            try:
+                outcomes = run_graph(
+                    order,
+                    waits,
+                    guarded,
+                    parallelism=self.request.parallelism,
+                    interrupted=self.runner.interrupted,
+                    reads=output_reads(self.stacks),
+                    prepare=lambda name: ensure_init(self.ctx, name, ahead=True),
+                )
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    self.ctx.finish_beside()  # the run's own error is the one to report
+                raise
+            self.ctx.finish_beside()
         self._report_locks_left(outcomes)
         return outcomes
 

@@ -17,7 +17,8 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,26 @@ class Context:
     _inits: dict[str, _InitRecord] = field(default_factory=dict, repr=False)
     _init_locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _beside: list[Future] = field(default_factory=list, repr=False)
+    _beside_pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+
+    def beside(self, job: Callable[[], object]) -> None:
+        """Run `job` off the stacks' path; `finish_beside` waits for it before the run reports."""
+        with self._guard:
+            if self._beside_pool is None:
+                self._beside_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aiinv-beside")
+            self._beside.append(self._beside_pool.submit(job))
+
+    def finish_beside(self) -> None:
+        """Wait for every job started `beside`; the first one that failed raises its error."""
+        with self._guard:
+            jobs, self._beside = self._beside, []
+            pool, self._beside_pool = self._beside_pool, None
+        if pool is None:
+            return
+        pool.shutdown(wait=True)
+        for job in jobs:
+            job.result()
 
     def init_lock(self, stack: str) -> threading.Lock:
         with self._guard:
@@ -156,12 +177,13 @@ def plan(ctx: Context, name: str, out_dir: Path) -> Outcome:
     result = ctx.tf(name, tf.plan(ctx.flags, out=plan_file))
     if result.returncode not in (tf.PLAN_NO_CHANGES, tf.PLAN_CHANGES):
         raise ctx.fail(name, "plan", result)
+    # A `show` spends most of its time loading the provider's schema. The reviewer's text is not needed to decide
+    # the next stack, so it is rendered beside the stacks that follow (the run waits for it before it reports).
+    ctx.beside(lambda: (target / "tfplan.txt").write_text(ctx.tf(name, tf.show_text(plan_file), echo=False).stdout))
     shown = ctx.tf(name, tf.show_json(plan_file), echo=False)
     if shown.returncode != 0:
         raise ctx.fail(name, "show", shown)
     (target / "tfplan.json").write_text(shown.stdout)
-    text = ctx.tf(name, tf.show_text(plan_file), echo=False)
-    (target / "tfplan.txt").write_text(text.stdout)
     changes = summarize(json.loads(shown.stdout))
     status = Status.CHANGES if result.returncode == tf.PLAN_CHANGES else Status.NO_CHANGES
     return Outcome(

@@ -73,8 +73,14 @@ def test_bootstrap_plan_apply_output_replan_destroy(workspace: Workspace) -> Non
     assert _report(ws)["stacks"][f"{ws.project}-data-dev"]["blocked_by"] == f"{ws.project}-security-dev"
     summary = (ws.root / "plans/dev/summary.md").read_text()
     assert "blocked by" in summary and len(summary) < 65_536
-    for suffix in ("tfplan", "tfplan.json", "tfplan.txt"):
-        assert (ws.root / "plans/dev" / f"{ws.project}-security-dev" / suffix).is_file()
+    for kind in ("security", "auth"):
+        stack_dir = ws.root / "plans/dev" / f"{ws.project}-{kind}-dev"
+        assert (stack_dir / "tfplan").is_file()
+        # The reviewer's text is Terraform's rendering of this very plan (it is made beside the next stacks).
+        planned = [c["address"] for c in json.loads((stack_dir / "tfplan.json").read_text())["resource_changes"]]
+        text = (stack_dir / "tfplan.txt").read_text()
+        assert planned and "Terraform will perform the following actions" in text, text[:2000]
+        assert [a for a in planned if f"# {a} will be created" not in text] == []
 
     # Review and apply the saved plans wave by wave: security+auth, data, compute, api, observability.
     waves = 0
