@@ -87,10 +87,14 @@ class Session:
     def runner_command(self) -> list[str]:
         return self.runner._command
 
-    def run(self, task: Callable[[str], Outcome], *, reverse: bool = False) -> dict[str, Outcome]:
-        """Run `task` over the selection in dependency order (reverse: dependents first)."""
+    def run(self, task: Callable[[str], Outcome], *, reverse: bool = False,
+            independent: bool = False) -> dict[str, Outcome]:
+        """Run `task` over the selection in dependency order (reverse: dependents first); `independent`: side by
+        side up to --parallelism, for a task whose outcome no other stack depends on (it reads, changes nothing)."""
         selected = set(self.selected)
-        if reverse:
+        if independent:
+            waits: dict[str, list[str]] = {n: [] for n in self.selected}
+        elif reverse:
             waits = {n: [d for d in self.graph.dependents(n) if d in selected] for n in self.selected}
         else:
             waits = {n: [d for d in self.graph.dependencies(n) if d in selected] for n in self.selected}

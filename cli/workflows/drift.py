@@ -9,7 +9,8 @@ from cli.engine.session import Session
 
 def drift(session: Session) -> ExitCode:
     with session.exclusive("drift"):
-        outcomes = session.run(lambda name: stackops.drift(session.ctx, name))
+        # A refresh-only plan reads its upstream's state and changes nothing, so no stack waits for another.
+        outcomes = session.run(lambda name: stackops.drift(session.ctx, name), independent=True)
     session.summary(f"drift {session.request.env}", outcomes)
     session.raise_if_interrupted()
     return aggregate(o.status for o in outcomes.values())
