@@ -70,6 +70,7 @@ app = build_resolver(
     ),
     gdpr_router(JOBS, SETTINGS.max_body_bytes),
     jobs_router(JOBS_TABLE),
+    idempotent=True,
 )
 
 

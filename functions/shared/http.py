@@ -11,7 +11,6 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from pydantic import BaseModel, ValidationError
 
 from functions.shared.cors import rest_resolver
@@ -38,8 +37,9 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def build_resolver(*routers: Router) -> APIGatewayRestResolver:
-    """A resolver with the given routers and the one place where exceptions become responses."""
+def build_resolver(*routers: Router, idempotent: bool = False) -> APIGatewayRestResolver:
+    """A resolver with the given routers and the one place where exceptions become responses. `idempotent`:
+    a route uses Powertools' idempotency (whose package the other functions need not load at cold start)."""
     app = rest_resolver(strip_prefixes=None)
     for router in routers:
         app.include_router(router)
@@ -54,12 +54,8 @@ def build_resolver(*routers: Router) -> APIGatewayRestResolver:
         details = validation_details(exc)
         return error_response(400, "validation_error", "the request body is invalid", details)
 
-    @app.exception_handler(IdempotencyAlreadyInProgressError)
-    def _in_progress(exc: IdempotencyAlreadyInProgressError) -> Response:
-        # The same request is being carried out right now (a double click): try again shortly.
-        response = error_response(409, "in_progress", "the same request is still being processed; retry shortly")
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+    if idempotent:
+        _answer_in_progress(app)
 
     @app.exception_handler(NotFoundError)
     def _no_route(exc: NotFoundError) -> Response:
@@ -72,6 +68,17 @@ def build_resolver(*routers: Router) -> APIGatewayRestResolver:
         return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
 
     return app
+
+
+def _answer_in_progress(app: APIGatewayRestResolver) -> None:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def _in_progress(exc: IdempotencyAlreadyInProgressError) -> Response:
+        # The same request is being carried out right now (a double click): try again shortly.
+        response = error_response(409, "in_progress", "the same request is still being processed; retry shortly")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
 
 def raw_body(event: Any, max_bytes: int) -> bytes:
