@@ -73,7 +73,6 @@ app = build_resolver(
     ),
     gdpr_router(JOBS, SETTINGS.max_body_bytes),
     jobs_router(JOBS_TABLE),
-    idempotent=True,
 )
 
 

@@ -48,7 +48,7 @@ SCORER = Scorer(
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table, boto3_client=client("dynamodb"))
 idempotency = IdempotencyConfig(event_key_jmespath="signal_id", expires_after_seconds=24 * 3600)
-app = build_resolver(health.router, score_router(SCORER, SETTINGS.max_body_bytes), idempotent=True)
+app = build_resolver(health.router, score_router(SCORER, SETTINGS.max_body_bytes))
 
 
 class OutOfTime(RuntimeError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
@@ -43,9 +44,11 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def build_resolver(*routers: Router, idempotent: bool = False) -> APIGatewayRestResolver:
-    """A resolver with the given routers and the one place where exceptions become responses. `idempotent`:
-    a route uses Powertools' idempotency (whose package the other functions need not load at cold start)."""
+IDEMPOTENCY_PACKAGE = "aws_lambda_powertools.utilities.idempotency"
+
+
+def build_resolver(*routers: Router) -> APIGatewayRestResolver:
+    """A resolver with the given routers and the one place where exceptions become responses."""
     app = rest_resolver(strip_prefixes=None)
     for router in routers:
         app.include_router(router)
@@ -60,7 +63,9 @@ def build_resolver(*routers: Router, idempotent: bool = False) -> APIGatewayRest
         details = validation_details(exc)
         return error_response(400, "validation_error", "the request body is invalid", details)
 
-    if idempotent:
+    # Only a route made idempotent with Powertools can raise "already in progress", and its module imports the
+    # idempotency package before its router exists: the functions without one do not load it at cold start.
+    if IDEMPOTENCY_PACKAGE in sys.modules:
         _answer_in_progress(app)
 
     @app.exception_handler(NotFoundError)
