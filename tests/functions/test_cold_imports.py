@@ -12,6 +12,9 @@ A change that puts an import on a handler's import path that only one route, one
 run needs fails here with the module's name: import it where it is used. When the first request does need it,
 add it to the allow-list: `AIINV_UPDATE_COLD_IMPORTS=1 .venv/bin/pytest tests/functions/test_cold_imports.py`
 rewrites the file (review its diff).
+
+The same fresh interpreter also shows that each handler holds the garbage collector off during its init and
+hands it back on, with what init built frozen (functions/shared/cold_start.py).
 """
 
 from __future__ import annotations
