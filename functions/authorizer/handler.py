@@ -6,6 +6,9 @@ function's `$connect` route reads them. Anything malformed (token, query, method
 
 from __future__ import annotations
 
+# First: the garbage collector is held off until the end of this module (functions/shared/cold_start.py).
+from functions.shared import cold_start  # isort: split
+
 import re
 from typing import Any
 
@@ -71,3 +74,6 @@ def decide(event: Any) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return decide(event)
+
+
+cold_start.initialised()

@@ -12,11 +12,6 @@ from functions.shared.auth import READERS, Group, authorize
 from functions.shared.clock import iso, utc_now
 from functions.shared.http import optional_body
 from functions.shared.jobs import Jobs, accepted
-from functions.shared.models import AsOf, RequestModel
-
-
-class EvaluateRequest(RequestModel):
-    as_of: AsOf = None
 
 
 def evaluation_router(jobs: Jobs, figures: Figures, max_body_bytes: int) -> Router:
@@ -25,6 +20,10 @@ def evaluation_router(jobs: Jobs, figures: Figures, max_body_bytes: int) -> Rout
     @router.post("/evaluate")
     def post_evaluate() -> Response:
         """A run may take longer than API Gateway waits: it is a job (202; `GET /jobs/{job_id}`)."""
+        # The request model (pydantic) is loaded by the first `POST /evaluate`: `GET /metrics` and the dashboard
+        # start without pydantic.
+        from functions.evaluation.requests import EvaluateRequest
+
         caller = authorize(router.current_event, Group.ANALYST)
         request = optional_body(router.current_event, EvaluateRequest, max_body_bytes)
         payload = {"as_of": iso(request.as_of or utc_now()), "actor": caller.user_id}

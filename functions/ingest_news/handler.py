@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# First: the garbage collector is held off until the end of this module (functions/shared/cold_start.py).
+from functions.shared import cold_start  # isort: split
+
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -48,3 +51,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_scheduled(event):
         return pull_feeds(context)
     return app.resolve(event, context)
+
+
+cold_start.initialised()

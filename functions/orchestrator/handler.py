@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# First: the garbage collector is held off until the end of this module (functions/shared/cold_start.py).
+from functions.shared import cold_start  # isort: split
+
 from typing import Any
 
 # Imported ahead of everything that imports pydantic: Powertools' batch module loads its parser's pydantic
@@ -97,3 +100,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:
         return JOBS.handle_records(event, context)
     return app.resolve(event, context)
+
+
+cold_start.initialised()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# First: the garbage collector is held off until the end of this module (functions/shared/cold_start.py).
+from functions.shared import cold_start  # isort: split
+
 import json
 from typing import Any
 
@@ -85,3 +88,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             event=event, record_handler=record_handler, processor=processor, context=context
         )
     return app.resolve(event, context)
+
+
+cold_start.initialised()

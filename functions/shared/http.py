@@ -5,21 +5,27 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, TypeVar
+import sys
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-from pydantic import BaseModel, ValidationError
+
+# pydantic's error class lives in pydantic_core: a function whose first request parses no body starts without
+# the rest of pydantic (a third of a REST function's init beyond the boto3 floor).
+from pydantic_core import ValidationError
 
 from functions.shared.cors import rest_resolver
 from functions.shared.errors import ApiError, BadRequest, PayloadTooLarge
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 logger = Logger()
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 RETRY_AFTER_SECONDS = 2
@@ -38,6 +44,9 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
+IDEMPOTENCY_PACKAGE = "aws_lambda_powertools.utilities.idempotency"
+
+
 def build_resolver(*routers: Router) -> APIGatewayRestResolver:
     """A resolver with the given routers and the one place where exceptions become responses."""
     app = rest_resolver(strip_prefixes=None)
@@ -54,12 +63,10 @@ def build_resolver(*routers: Router) -> APIGatewayRestResolver:
         details = validation_details(exc)
         return error_response(400, "validation_error", "the request body is invalid", details)
 
-    @app.exception_handler(IdempotencyAlreadyInProgressError)
-    def _in_progress(exc: IdempotencyAlreadyInProgressError) -> Response:
-        # The same request is being carried out right now (a double click): try again shortly.
-        response = error_response(409, "in_progress", "the same request is still being processed; retry shortly")
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+    # Only a route made idempotent with Powertools can raise "already in progress", and its module imports the
+    # idempotency package before its router exists: the functions without one do not load it at cold start.
+    if IDEMPOTENCY_PACKAGE in sys.modules:
+        _answer_in_progress(app)
 
     @app.exception_handler(NotFoundError)
     def _no_route(exc: NotFoundError) -> Response:
@@ -72,6 +79,17 @@ def build_resolver(*routers: Router) -> APIGatewayRestResolver:
         return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
 
     return app
+
+
+def _answer_in_progress(app: APIGatewayRestResolver) -> None:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def _in_progress(exc: IdempotencyAlreadyInProgressError) -> Response:
+        # The same request is being carried out right now (a double click): try again shortly.
+        response = error_response(409, "in_progress", "the same request is still being processed; retry shortly")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
 
 def raw_body(event: Any, max_bytes: int) -> bytes:

@@ -32,14 +32,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
-from pydantic import Field
 
 from functions.shared import dynamo
 from functions.shared.auth import READERS, Group, authorize
 from functions.shared.aws import client
 from functions.shared.clock import epoch_seconds, iso, utc_now
 from functions.shared.errors import NotFound
-from functions.shared.models import RequestModel
 
 logger = Logger()
 
@@ -62,10 +60,6 @@ class Piece:
 
 Work = Callable[[dict[str, Any], float], Piece]
 """(payload, deadline as time.monotonic()) -> Piece."""
-
-
-class JobId(RequestModel):
-    job_id: str = Field(pattern=JOB_ID)
 
 
 @dataclass(frozen=True)
@@ -251,6 +245,9 @@ def jobs_router(table: JobsTable) -> Router:
 
     @router.get("/jobs/<job_id>")
     def get_job(job_id: str) -> dict[str, Any]:
+        # The model (pydantic) is loaded by the first `GET /jobs/...`, not at every cold start.
+        from functions.shared.job_request import JobId
+
         caller = authorize(router.current_event, *READERS)
         JobId(job_id=job_id)
         job = table.get(job_id)

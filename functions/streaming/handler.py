@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# First: the garbage collector is held off until the end of this module (functions/shared/cold_start.py).
+from functions.shared import cold_start  # isort: split
+
 import time
 from typing import Any
 
@@ -81,3 +84,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:
         return push_changes(event, context)
     return ROUTES.handle(event)
+
+
+cold_start.initialised()

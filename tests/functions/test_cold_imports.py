@@ -12,6 +12,9 @@ A change that puts an import on a handler's import path that only one route, one
 run needs fails here with the module's name: import it where it is used. When the first request does need it,
 add it to the allow-list: `AIINV_UPDATE_COLD_IMPORTS=1 .venv/bin/pytest tests/functions/test_cold_imports.py`
 rewrites the file (review its diff).
+
+The same fresh interpreter also shows that each handler holds the garbage collector off during its init and
+hands it back on, with what init built frozen (functions/shared/cold_start.py).
 """
 
 from __future__ import annotations
@@ -63,11 +66,17 @@ def _named(module: str) -> str | None:
     return ".".join(module.split(".")[: DEPTH.get(top, 1)])
 
 
+def _fresh(code: str, package: str) -> str:
+    """The last line a fresh interpreter with the function's environment prints."""
+    out = subprocess.run([sys.executable, "-c", code], env=_environment(package), cwd=ROOT, capture_output=True,
+                         text=True, check=False)
+    assert out.returncode == 0, f"{code!r} failed in a fresh interpreter:\n{out.stderr[-3000:]}"
+    return out.stdout.splitlines()[-1]
+
+
 def _loaded(statement: str, package: str) -> frozenset[str]:
-    out = subprocess.run([sys.executable, "-c", LISTED.format(statement=statement)], env=_environment(package),
-                         cwd=ROOT, capture_output=True, text=True, check=False)
-    assert out.returncode == 0, f"{statement!r} failed in a fresh interpreter:\n{out.stderr[-3000:]}"
-    return frozenset(name for name in map(_named, json.loads(out.stdout.splitlines()[-1])) if name)
+    listed = json.loads(_fresh(LISTED.format(statement=statement), package))
+    return frozenset(name for name in map(_named, listed) if name)
 
 
 @cache
@@ -105,6 +114,24 @@ def test_cold_import_loads_only_the_allowed_modules(package: str) -> None:
     assert not gone, (
         f"functions.{package}.handler no longer loads {', '.join(gone)}: take them off the allow-list "
         f"({UPDATE_VARIABLE}=1), so they cannot come back unnoticed."
+    )
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_garbage_collector_is_back_on_after_init_with_what_init_built_frozen(package: str) -> None:
+    """functions/shared/cold_start.py holds the collector off during init; a handler that does not import it
+    first, or does not end with `cold_start.initialised()`, would leave it off (or never hold it off)."""
+    code = (f"import gc\nimport functions.{package}.handler\n"
+            "print(gc.isenabled(), gc.get_freeze_count(), len(gc.get_objects()))")
+    enabled, frozen, tracked = _fresh(code, package).split()
+    assert enabled == "True", f"functions.{package}.handler leaves the garbage collector off after its init"
+    assert int(frozen) > 0, f"functions.{package}.handler does not freeze what its init built"
+    assert int(tracked) < int(frozen), f"functions.{package}.handler: most of what init built is not frozen"
+    source = (ROOT / "functions" / package / "handler.py").read_text()
+    first = next(line for line in source.splitlines()
+                 if line.startswith(("import ", "from ")) and not line.startswith("from __future__"))
+    assert first.startswith("from functions.shared import cold_start"), (
+        f"functions/{package}/handler.py imports {first!r} before functions.shared.cold_start"
     )
 
 
