@@ -54,7 +54,8 @@ def tables(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
     for kwargs in dynamodb_create_table_kwargs("dev"):
         if kwargs["TableName"] in set(names.values()) - existing:
             ddb.create_table(**kwargs)
-            ddb.get_waiter("table_exists").wait(TableName=kwargs["TableName"])
+            # dynalite makes a table ACTIVE half a second after CreateTable; the waiter's own delay is 20 s.
+            ddb.get_waiter("table_exists").wait(TableName=kwargs["TableName"], WaiterConfig={"Delay": 0.2})
     yield names
     aws.client.cache_clear()
 

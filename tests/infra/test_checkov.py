@@ -11,6 +11,9 @@ import pytest
 
 from cli.plans.policy_check import Finding, covered, load_register
 
+# One worker for both tests, so the ~15 s checkov run behind them happens once, not once per worker.
+pytestmark = pytest.mark.xdist_group("checkov")
+
 
 @pytest.fixture(scope="module")
 def findings(synth_root: Path) -> list[Finding]:
