@@ -57,6 +57,8 @@ dynalite: $(DYNALITE)
 # own: they spend most of their time in the AWS provider's fixed waits (SQS attributes and deletion, S3 lifecycle),
 # so their workers are mostly idle, and one scheduler would queue two of them on one worker. Both share one
 # synthesis of the environments; the deploy run's report follows the main one, and either failing fails the target.
+# The real-stack tests are the longer chain (prod's apply, re-plan and destroy wait ~11 min on the provider), so the
+# main suite runs at a lower CPU priority and takes the cores whenever they wait.
 TEST_WORKERS ?= 2
 DEPLOY_TEST_WORKERS ?= 4
 
@@ -67,7 +69,7 @@ test: $(STAMP) $(DYNALITE)
 	export AIINV_TEST_SYNTH_DIR="$$(mktemp -d -t aiinv-synth-XXXXXX)"; mkdir -p build; \
 	{ $(BIN)/pytest tests/deploy -n $(DEPLOY_TEST_WORKERS) --dist loadgroup > build/deploy-tests.log 2>&1; \
 	  echo $$? > build/deploy-tests.rc; } & \
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/deploy; main=$$?; \
+	nice -n 10 $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/deploy; main=$$?; \
 	wait; cat build/deploy-tests.log; deploy=$$(cat build/deploy-tests.rc); \
 	rm -rf "$$AIINV_TEST_SYNTH_DIR" "$$AIINV_TEST_SYNTH_DIR-variants"; \
 	echo "main tests exit $$main, real-stack tests (tests/deploy) exit $$deploy"; \

@@ -3,7 +3,9 @@
 The provider comes from the filesystem mirror in `AIINV_PROVIDER_MIRROR` (`make test` sets it when the test
 stand-in is installed); without a mirror that holds the pinned version the test skips and says why. Each stack's
 `cdk.tf.json` is copied from the session's synthesis into a directory of its own, so nothing is written into the
-shared synthesis, and the plugin cache is a temporary directory, never the user's.
+shared synthesis, and the plugin cache is a temporary directory, never the user's. The copies are validated as the
+modules of one root configuration, by one `terraform validate`: the provider builds its schema once, not once per
+stack (18 times), and each diagnostic is traced back to its stack by the file it points at.
 
 Every stack must be valid, and every warning must be one of ALLOWED_WARNINGS, each with the reason our
 configuration cannot avoid it. A manual run:
@@ -21,7 +23,6 @@ import shutil
 import subprocess
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,10 @@ from tests.support.synthesized import synthesized
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real-provider-validate")]
 
-WORKERS = 4  # Terraform processes at a time; each validate starts its own provider process
 TIMEOUT = 900  # seconds for one Terraform call
+# What validating the stacks as modules of one root adds, and a stack validated on its own never shows: a module's
+# backend block is ignored (the root's backend would apply). Nothing else is dropped.
+HARNESS_DIAGNOSTICS = frozenset({"Backend configuration ignored"})
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,6 @@ class Validated:
     valid: bool
     errors: list[str]
     warnings: list[Diagnostic]
-    seconds: float
 
 
 def test_every_synthesized_stack_validates_with_the_real_aws_provider(
@@ -108,24 +110,14 @@ def test_every_synthesized_stack_validates_with_the_real_aws_provider(
     assert stacks, "nothing was synthesized"
 
     start = time.monotonic()
-    # Every init before any validate, one at a time: Terraform's plugin cache is not safe for concurrent inits
-    # (an init that reinstalls the cache entry leaves another stack's link to it dangling for a moment: "could not
-    # read package directory", seen under load). Each init only links the cached provider, a second or two.
-    inits = {directory: _init(terraform, env, directory, time.monotonic()) for _, _, directory in stacks}
-
-    def check(stack: tuple[str, str, Path]) -> Validated:
-        return _validate(terraform, env, *stack, done_init=inits[stack[2]])
-
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        results = list(pool.map(check, stacks))
+    results = _validate_as_modules(terraform, env, work, stacks)
     wall = time.monotonic() - start
 
     print(f"\nvalidated {len(results)} stacks ({', '.join(ENVIRONMENT_NAMES)}) with {label}")
-    print(f"terraform: {describe(terraform)}; {WORKERS} at a time; wall {wall:.1f} s, "
-          f"sum of per-stack times {sum(r.seconds for r in results):.1f} s")
+    print(f"terraform: {describe(terraform)}; one init and one validate of all stacks: {wall:.1f} s")
     for result in results:
         print(f"  {result.env}/{result.stack}: {'valid' if result.valid else 'INVALID'}, "
-              f"{len(result.warnings)} warnings, {result.seconds:.1f} s")
+              f"{len(result.warnings)} warnings")
     seen = Counter((w.summary, w.detail, w.where) for r in results for w in r.warnings)
     for (summary, detail, where), count in sorted(seen.items()):
         blocks = sorted({w.address for r in results for w in r.warnings
@@ -186,40 +178,56 @@ def _run(terraform: list[str], env: dict[str, str], directory: Path, *args: str)
                           stdin=subprocess.DEVNULL, timeout=TIMEOUT, check=False)
 
 
-def _init(terraform: list[str], env: dict[str, str], directory: Path,
-          start: float) -> tuple[subprocess.CompletedProcess, float]:
-    """Terraform's answer, and when the stack's work started (`start`)."""
-    return _run(terraform, env, directory, "init", "-backend=false", "-input=false", "-no-color"), start
-
-
-def _validate(terraform: list[str], env: dict[str, str], env_name: str, stack: str, directory: Path, *,
-              done_init: tuple[subprocess.CompletedProcess, float] | None) -> Validated:
-    """Init (unless `done_init` holds its result) and validate one stack's copy."""
-    init, start = done_init or _init(terraform, env, directory, time.monotonic())
+def _validate_as_modules(terraform: list[str], env: dict[str, str], work: Path,
+                         stacks: list[tuple[str, str, Path]]) -> list[Validated]:
+    """Validate every stack's copy as a module of one root in `work`; a result per stack, and one for the whole
+    configuration when Terraform reports an error it does not place in any stack's file."""
+    modules = {f"{env_name}_{stack}": {"source": f"./{directory.relative_to(work).as_posix()}"}
+               for env_name, stack, directory in stacks}
+    (work / "main.tf.json").write_text(json.dumps({"module": modules}, indent=2))
+    init = _run(terraform, env, work, "init", "-backend=false", "-input=false", "-no-color")
     if init.returncode != 0:
-        return Validated(env_name, stack, False, [f"terraform init failed:\n{init.stdout}{init.stderr}"], [],
-                         time.monotonic() - start)
-    done = _run(terraform, env, directory, "validate", "-json", "-no-color")
+        return [Validated("all", "(root)", False, [f"terraform init failed:\n{init.stdout}{init.stderr}"], [])]
+    done = _run(terraform, env, work, "validate", "-json", "-no-color")
     try:
         report: dict[str, Any] = json.loads(done.stdout)
     except ValueError:
-        return Validated(env_name, stack, False, [f"terraform validate gave no JSON:\n{done.stdout}{done.stderr}"],
-                         [], time.monotonic() - start)
-    config = (directory / "cdk.tf.json").read_bytes()
-    diagnostics = report.get("diagnostics", [])
-    errors = [f"{d.get('summary')}: {d.get('detail')} ({_location(config, d)[1]})"
-              for d in diagnostics if d.get("severity") == "error"]
-    warnings = [Diagnostic(d.get("summary", ""), d.get("detail", ""), *_location(config, d))
-                for d in diagnostics if d.get("severity") == "warning"]
-    valid = bool(report.get("valid")) and done.returncode == 0 and not errors
-    return Validated(env_name, stack, valid, errors, warnings, time.monotonic() - start)
+        return [Validated("all", "(root)", False, [f"terraform validate gave no JSON:\n{done.stdout}{done.stderr}"],
+                          [])]
+    by_file = {(directory / "cdk.tf.json").relative_to(work).as_posix(): (env_name, stack, directory)
+               for env_name, stack, directory in stacks}
+    placed: dict[tuple[str, str], list[dict[str, Any]]] = {(e, s): [] for e, s, _ in stacks}
+    unplaced: list[dict[str, Any]] = []
+    for diagnostic in report.get("diagnostics", []):
+        if diagnostic.get("summary") in HARNESS_DIAGNOSTICS:
+            continue
+        owner = by_file.get((diagnostic.get("range") or {}).get("filename", ""))
+        (placed[owner[:2]] if owner else unplaced).append(diagnostic)
+    results = []
+    for env_name, stack, directory in stacks:
+        config = (directory / "cdk.tf.json").read_bytes()
+        mine = placed[(env_name, stack)]
+        errors = [f"{d.get('summary')}: {d.get('detail')} ({_location(config, d)[1]})"
+                  for d in mine if d.get("severity") == "error"]
+        warnings = [Diagnostic(d.get("summary", ""), d.get("detail", ""), *_location(config, d))
+                    for d in mine if d.get("severity") == "warning"]
+        results.append(Validated(env_name, stack, not errors, errors, warnings))
+    whole = [f"{d.get('summary')}: {d.get('detail')}" for d in unplaced if d.get("severity") == "error"]
+    # Invalid with every error placed in a stack is reported by those stacks; anything else is shown here.
+    invalid = whole or not report.get("valid") or done.returncode != 0
+    if invalid and (whole or all(r.valid for r in results)):
+        results.append(Validated("all", "(root)", False, whole or [f"invalid:\n{done.stdout}{done.stderr}"], []))
+    results.extend(Validated("all", "(root)", True, [], [Diagnostic(d.get("summary", ""), d.get("detail", ""),
+                                                                    "(no location)", "(no location)")])
+                   for d in unplaced if d.get("severity") == "warning")
+    return results
 
 
 def _location(config: bytes, diagnostic: dict[str, Any]) -> tuple[str, str]:
-    """Where a diagnostic's range falls: block type and attribute ("resource aws_dynamodb_table
-    global_secondary_index", the same for every resource of the type), and the block's address."""
+    """Where a diagnostic's range (in the stack's `config`) falls: block type and attribute ("resource
+    aws_dynamodb_table global_secondary_index", the same for every resource of the type), and the block's address."""
     where = diagnostic.get("range")
-    if not where or where.get("filename") != "cdk.tf.json":
+    if not where or not where.get("filename", "").endswith("cdk.tf.json"):
         return "(no location)", "(no location)"
     keys = _enclosing_keys(config, int(where["start"]["byte"]))
     if len(keys) >= 3 and keys[0] in ("resource", "data"):
