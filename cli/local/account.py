@@ -235,9 +235,21 @@ def cold_functions() -> Iterator[None]:
     before = {name: module for name, module in sys.modules.items() if ours(name)}
     for name in before:
         del sys.modules[name]
+    _forget_parameter_providers()
     try:
         yield
     finally:
+        _forget_parameter_providers()
         for name in [name for name in sys.modules if ours(name)]:
             del sys.modules[name]
         sys.modules.update(before)
+
+
+def _forget_parameter_providers() -> None:
+    """Powertools keeps its parameter providers (their clients and cached values, e.g. the creator-mark key) in
+    its own module, outside `functions`: a new container starts without them, so the next account does too."""
+    import sys
+
+    base = sys.modules.get("aws_lambda_powertools.utilities.parameters.base")
+    if base is not None:
+        base.DEFAULT_PROVIDERS.clear()
