@@ -73,10 +73,13 @@ def test_queues_are_encrypted_redriven_and_outlive_nothing_they_protect(by_env, 
     by_arn = {f"${{aws_sqs_queue.{a}.arn}}": q for a, q in queues.items()}
     timeouts = {f"${{aws_lambda_function.{a}.function_name}}": f["timeout"]
                 for a, f in resources(stack, "aws_lambda_function").items()}
-    for queue in queues.values():
+    redrives = redrive_policies(stack)
+    for address, queue in queues.items():
         assert "kms_key" in queue["kms_master_key_id"]
-        if "redrive_policy" in queue:
-            redrive = json.loads(queue["redrive_policy"])
+        # Only the redrive resource sets it: the queue's own argument as well would undo it at every apply.
+        assert "redrive_policy" not in queue, address
+        if address in redrives:
+            redrive = redrives[address]
             assert 1 <= redrive["maxReceiveCount"] <= 10
             assert by_arn[redrive["deadLetterTargetArn"]]["message_retention_seconds"] > queue[
                 "message_retention_seconds"]
@@ -87,7 +90,10 @@ def test_queues_are_encrypted_redriven_and_outlive_nothing_they_protect(by_env, 
         assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
         source = by_arn.get(mapping["event_source_arn"])
         if source is not None:  # an SQS mapping: visibility at least six times the function timeout
-            assert "redrive_policy" in source
+            address = mapping["event_source_arn"].split(".")[1]
+            assert address in redrives
+            # Nothing is consumed before a failing message has somewhere to go.
+            assert any(d.startswith("aws_sqs_queue_redrive_policy.") for d in mapping.get("depends_on", [])), address
             assert source["visibility_timeout_seconds"] >= 6 * timeouts[mapping["function_name"]]
 
 
@@ -213,10 +219,8 @@ def test_every_dead_letter_queue_names_the_queues_that_may_use_it(by_env, env_na
     _, stack = compute(by_env, env_name)
     queues = resources(stack, "aws_sqs_queue")
     sources: dict[str, list[str]] = {}
-    for address, queue in queues.items():
-        if "redrive_policy" in queue:
-            target = json.loads(queue["redrive_policy"])["deadLetterTargetArn"]
-            sources.setdefault(target, []).append(f"${{aws_sqs_queue.{address}.arn}}")
+    for address, redrive in redrive_policies(stack).items():
+        sources.setdefault(redrive["deadLetterTargetArn"], []).append(f"${{aws_sqs_queue.{address}.arn}}")
     allows = {a["queue_url"]: json.loads(a["redrive_allow_policy"])
               for a in resources(stack, "aws_sqs_queue_redrive_allow_policy").values()}
     dead_letters = [a for a, q in queues.items() if "dlq" in q["name"].split("-")]
@@ -273,3 +277,12 @@ def test_the_creator_mark_key_is_read_by_exactly_the_functions_that_compute_mark
                    by_env[env_name], n.stack("compute"), n.function(spec.name)).get("secretsmanager:GetSecretValue",
                                                                                     set())}
     assert readers == computing
+
+
+def redrive_policies(stack: dict) -> dict[str, dict]:
+    """Queue address -> its redrive policy, from the stack's `aws_sqs_queue_redrive_policy` resources."""
+    policies = {}
+    for redrive in resources(stack, "aws_sqs_queue_redrive_policy").values():
+        address = redrive["queue_url"].removeprefix("${aws_sqs_queue.").removesuffix(".url}")
+        policies[address] = json.loads(redrive["redrive_policy"])
+    return policies
