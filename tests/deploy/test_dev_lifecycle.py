@@ -120,7 +120,7 @@ def test_dev_end_to_end(deployment: Deployment, real_provider: str) -> None:
 def test_dev_destroy_keeps_exactly_the_retained_data(deployment: Deployment) -> None:
     """The stacks that hold data and its key, applied and destroyed with the whole environment: exactly the retained
     resources remain, listed, and the data is still there and readable. (The full six-stack destroy runs in the prod
-    test; the compute stack's queues alone take the provider over four minutes to delete, so it is not repeated.)"""
+    test; the compute stack's queues alone take the provider over two minutes to delete, so it is not repeated.)"""
     d = deployment
     assert d.run("bootstrap", "--env", ENV).returncode == 0
     applied = d.run("apply", "--env", ENV, "--stack", "security", "--stack", "data", "--stack", "auth")
