@@ -246,10 +246,10 @@ def cold_functions() -> Iterator[None]:
 
 
 def _forget_parameter_providers() -> None:
-    """Powertools keeps its parameter providers (their clients and cached values, e.g. the creator-mark key) in
-    its own module, outside `functions`: a new container starts without them, so the next account does too."""
+    """Powertools caches parameter values (e.g. the creator-mark key) in its own module, outside `functions`: a new
+    container starts without them, so the next account does too. (Not imported here if nothing loaded it yet.)"""
     import sys
 
-    base = sys.modules.get("aws_lambda_powertools.utilities.parameters.base")
-    if base is not None:
-        base.DEFAULT_PROVIDERS.clear()
+    parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
+    if parameters is not None:
+        parameters.clear_caches()
