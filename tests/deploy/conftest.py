@@ -33,6 +33,12 @@ AIINV = [sys.executable, "-m", "cli.main"]
 # Go collector (GOGC=400, ~640 MiB instead of ~490 MiB a process) takes about a fifth off each start's CPU, which
 # the suite is short of on two cores. It changes no behaviour; a value set by the caller is kept.
 os.environ.setdefault("GOGC", "400")
+# Terraform runs at most 10 operations of a stack at once. Against the emulator most of an apply or destroy is the
+# provider's fixed waits (25 s for each SQS queue, policy and redrive setting to read back the same six times, 2 min
+# 10 s for each queue to stay deleted, 55 s for each bucket lifecycle), which then queue behind each other: with room
+# for all of them they overlap. Only these tests' emulated account sees it; a caller's value is kept.
+for command in ("plan", "apply", "destroy"):
+    os.environ.setdefault(f"TF_CLI_ARGS_{command}", "-parallelism=32")
 # "with aws_s3_bucket.Name," in Terraform's diagnostics names the resource an error belongs to.
 FAILED_RESOURCE = re.compile(r"with ([a-z0-9_]+)\.([A-Za-z0-9_-]+)")
 
