@@ -7,7 +7,7 @@ from collections.abc import Callable
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from functions.ingest_market.work import KIND
+from functions.ingest_market.job_kind import KIND
 from functions.shared.auth import Group, authorize
 from functions.shared.errors import BadRequest
 from functions.shared.http import parse_body
