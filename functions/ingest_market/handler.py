@@ -5,7 +5,8 @@ from __future__ import annotations
 # First: the garbage collector is held off until the end of this module (functions/shared/cold_start.py).
 from functions.shared import cold_start  # isort: split
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 # Imported ahead of everything that imports pydantic: Powertools' batch module loads its parser's pydantic
 # models (tens of ms at cold start) when pydantic is already imported; the job queue's batches use the
@@ -16,12 +17,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.ingest_market.freshness import AGE_METRIC, ages
-from functions.ingest_market.pull import MarketIngest
+from functions.ingest_market.job_kind import KIND
 from functions.ingest_market.routes import market_router
 from functions.ingest_market.settings import load
 from functions.ingest_market.sources import Source
 from functions.ingest_market.symbols import Symbols
-from functions.ingest_market.work import KIND, MarketWork
 from functions.shared import health
 from functions.shared.agents import AgentsTable
 from functions.shared.auth import SYSTEM_ACTOR
@@ -29,8 +29,11 @@ from functions.shared.clock import utc_now
 from functions.shared.entities import EntitiesTable
 from functions.shared.events import CORRELATION_ID_PATH, is_scheduled
 from functions.shared.http import build_resolver
-from functions.shared.jobs import Jobs, JobsTable
+from functions.shared.jobs import Jobs, JobsTable, Piece
 from functions.shared.tracing import AWS_AND_HTTP
+
+if TYPE_CHECKING:
+    from functions.ingest_market.work import MarketWork
 
 logger = Logger()
 tracer = Tracer(patch_modules=AWS_AND_HTTP)
@@ -38,10 +41,25 @@ metrics = Metrics()
 
 SETTINGS = load()
 SYMBOLS = Symbols(EntitiesTable(SETTINGS.entities_table), AgentsTable(SETTINGS.agents_table))
-INGEST = MarketIngest(
-    store=SETTINGS.market, sources=tuple(Source(url) for url in SETTINGS.source_urls), secret_arn=SETTINGS.secret_arn
-)
-JOBS = Jobs(table=JobsTable(SETTINGS.jobs_table), queue_url=SETTINGS.jobs_queue_url, work=MarketWork(INGEST).work())
+SOURCES = tuple(Source(url) for url in SETTINGS.source_urls)
+
+
+@cache
+def _market_work() -> MarketWork:
+    # The pull (documents, fetching, the store's writes) is loaded by the first job message: the backfill route
+    # and the schedule only start jobs, and their cold starts do without it.
+    from functions.ingest_market.pull import MarketIngest
+    from functions.ingest_market.work import MarketWork
+
+    return MarketWork(MarketIngest(store=SETTINGS.market, sources=SOURCES, secret_arn=SETTINGS.secret_arn))
+
+
+def market_piece(payload: dict[str, Any], deadline: float) -> Piece:
+    """One piece of a market job (functions/ingest_market/work.py)."""
+    return _market_work().piece(payload, deadline)
+
+
+JOBS = Jobs(table=JobsTable(SETTINGS.jobs_table), queue_url=SETTINGS.jobs_queue_url, work={KIND: market_piece})
 app = build_resolver(health.router, market_router(JOBS, SYMBOLS.all, SETTINGS.max_body_bytes))
 
 

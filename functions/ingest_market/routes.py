@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Annotated, Self
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import Field, StringConstraints, model_validator
 
-from functions.ingest_market.work import KIND
+from functions.ingest_market.job_kind import KIND
 from functions.shared.auth import Group, authorize
-from functions.shared.clock import utc_now
 from functions.shared.errors import BadRequest
 from functions.shared.http import parse_body
 from functions.shared.jobs import Jobs, accepted
-from functions.shared.market import SYMBOL_PATTERN
-from functions.shared.models import Day, RequestModel
-from functions.shared.trading_days import exchange_date
-
-MAX_BACKFILL_DAYS = 366 * 20
-MAX_SYMBOLS = 500
-
-Symbol = Annotated[str, StringConstraints(pattern=SYMBOL_PATTERN)]
-
-
-class BackfillRequest(RequestModel):
-    start: Day
-    end: Day
-    symbols: tuple[Symbol, ...] | None = Field(default=None, min_length=1, max_length=MAX_SYMBOLS)
-    """Default: every symbol the system tracks."""
-
-    @model_validator(mode="after")
-    def _range(self) -> Self:
-        if self.start > self.end:
-            raise ValueError("start must not be after end")
-        if self.end > exchange_date(utc_now()):
-            raise ValueError("end must not be in the future")
-        if self.end - self.start > timedelta(days=MAX_BACKFILL_DAYS):
-            raise ValueError(f"a backfill covers at most {MAX_BACKFILL_DAYS} days; split the range")
-        return self
 
 
 def market_router(jobs: Jobs, tracked: Callable[[], list[str]], max_body_bytes: int) -> Router:
@@ -48,6 +19,9 @@ def market_router(jobs: Jobs, tracked: Callable[[], list[str]], max_body_bytes: 
 
     @router.post("/market/backfill")
     def post_backfill() -> Response:
+        # The request model (pydantic) is loaded by the first backfill request, not at cold start.
+        from functions.ingest_market.requests import BackfillRequest
+
         caller = authorize(router.current_event, Group.ADMIN)
         request = parse_body(router.current_event, BackfillRequest, max_body_bytes)
         known = tracked()

@@ -19,6 +19,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from functions.ingest_market.job_kind import KIND
 from functions.ingest_market.pull import MarketIngest, SymbolOutcome, recent_window
 from functions.shared.clock import utc_now
 from functions.shared.jobs import Piece, Work
@@ -26,7 +27,6 @@ from functions.shared.jobs import Piece, Work
 logger = Logger()
 metrics = Metrics()
 
-KIND = "market-ingest"
 SECONDS_PER_WINDOW = 14.0
 """Time one window may take (its fetch is cut off after 10 s, then its writes): none starts with less left."""
 CHUNK_DAYS = 366

@@ -10,7 +10,6 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.ingest_social.reddit import parse_listing, source_of
 from functions.ingest_social.settings import load
 from functions.shared import health
 from functions.shared.events import CORRELATION_ID_PATH, is_scheduled
@@ -37,6 +36,9 @@ app = build_resolver(health.router, ingest_router(CONFIG, SETTINGS.max_body_byte
 
 @tracer.capture_method
 def pull_sources(context: LambdaContext) -> dict[str, Any]:
+    # The listing parser serves the scheduled pull only; `POST /ingest/social` starts without it.
+    from functions.ingest_social.reddit import parse_listing, source_of
+
     return pull(
         CONFIG, SETTINGS.source_urls, SETTINGS.secret_arn, parse_listing, source_of,
         context.get_remaining_time_in_millis,

@@ -6,10 +6,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from functions.shared.agents import AgentConfig
 from functions.shared.clock import parse_iso
+
+if TYPE_CHECKING:
+    from functions.shared.agent_config import AgentConfig
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,21 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions.orchestrator.aggregation import Aggregate, aggregate
-from functions.shared.agents import AgentConfig, AgentsTable
+from functions.shared.agents import AgentsTable
 from functions.shared.clock import iso, utc_now
-from functions.shared.entities import EntitiesTable, TrackedEntity
+from functions.shared.entities import EntitiesTable
 from functions.shared.errors import NotFound
 from functions.shared.marks import CreatorMarks
 from functions.shared.proposals import UNPRICED_FIELD, ProposalsTable
 from functions.shared.signals import SignalsTable
 from functions.shared.states import ProposalState
+
+if TYPE_CHECKING:
+    from functions.shared.agent_config import AgentConfig
+    from functions.shared.tracked_entity import TrackedEntity
 
 
 def proposal_id(agent_id: str, entity_id: str, as_of: datetime) -> str:

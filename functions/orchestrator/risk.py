@@ -4,13 +4,17 @@ Every rule's verdict and reason is recorded on the proposal."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from functions.shared.agents import AgentConfig, AgentsTable
+from functions.shared.agents import AgentsTable
 from functions.shared.clock import iso, utc_now
-from functions.shared.entities import EntitiesTable, TrackedEntity
+from functions.shared.entities import EntitiesTable
 from functions.shared.proposals import ProposalsTable, Transition
 from functions.shared.states import ProposalState
+
+if TYPE_CHECKING:
+    from functions.shared.agent_config import AgentConfig
+    from functions.shared.tracked_entity import TrackedEntity
 
 OPEN_STATES = {ProposalState.RISK_PASSED.value, ProposalState.APPROVED.value}
 
@@ -60,6 +64,8 @@ class RiskChecker:
     entities: EntitiesTable
 
     def check(self, proposal_id: str, actor: str) -> dict[str, Any]:
+        from functions.shared.agent_config import AgentConfig  # pydantic, loaded by the first check
+
         proposal = self.proposals.require(proposal_id)
         agent = self.agents.get(proposal["agent_id"]) or AgentConfig(agent_id=proposal["agent_id"])
         entity = self.entities.get(proposal["entity_id"])

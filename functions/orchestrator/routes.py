@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
-from pydantic import Field
 
 from functions.orchestrator.decision import Decider
 from functions.orchestrator.propose import Proposer, summary
@@ -15,25 +14,7 @@ from functions.orchestrator.risk import RiskChecker
 from functions.shared.auth import READERS, Group, authorize
 from functions.shared.clock import utc_now
 from functions.shared.http import optional_body, parse_body
-from functions.shared.models import AsOf, RequestModel
 from functions.shared.proposals import ProposalsTable
-
-PROPOSAL_ID = r"^[0-9a-f]{32}$"
-
-
-class ProposeRequest(RequestModel):
-    agent_id: str | None = Field(default=None, min_length=1, max_length=64)
-    as_of: AsOf = None
-
-
-class RiskCheckRequest(RequestModel):
-    proposal_id: str = Field(pattern=PROPOSAL_ID)
-
-
-class DecisionRequest(RequestModel):
-    proposal_id: str = Field(pattern=PROPOSAL_ID)
-    decision: Literal["approve", "reject"]
-    comment: str | None = Field(default=None, max_length=2000)
 
 
 def proposal_router(
@@ -46,6 +27,8 @@ def proposal_router(
     max_body_bytes: int,
 ) -> Router:
     router = Router()
+    # The request models (pydantic) are imported by each route where it parses a request
+    # (functions/orchestrator/requests.py): a cold start, and the routes that parse none, start without them.
 
     @idempotent_function(data_keyword_argument="command", config=decision_key, persistence_store=persistence)
     def decide_once(command: dict[str, Any]) -> dict[str, str]:
@@ -56,18 +39,24 @@ def proposal_router(
 
     @router.post("/propose")
     def post_propose() -> dict[str, Any]:
+        from functions.orchestrator.requests import ProposeRequest
+
         caller = authorize(router.current_event, Group.ANALYST)
         request = optional_body(router.current_event, ProposeRequest, max_body_bytes)
         return proposer.run(caller.user_id, request.as_of or utc_now(), request.agent_id)
 
     @router.post("/risk/check")
     def post_risk_check() -> dict[str, Any]:
+        from functions.orchestrator.requests import RiskCheckRequest
+
         caller = authorize(router.current_event, Group.ANALYST, Group.APPROVER)
         request = parse_body(router.current_event, RiskCheckRequest, max_body_bytes)
         return checker.check(request.proposal_id, caller.user_id)
 
     @router.post("/decision")
     def post_decision() -> dict[str, Any]:
+        from functions.orchestrator.requests import DecisionRequest
+
         caller = authorize(router.current_event, Group.APPROVER)
         request = parse_body(router.current_event, DecisionRequest, max_body_bytes)
         decided = decide_once(command={**request.model_dump(), "actor": caller.user_id})
@@ -75,6 +64,8 @@ def proposal_router(
 
     @router.get("/proposals/<proposal_id>")
     def get_proposal(proposal_id: str) -> dict[str, Any]:
+        from functions.orchestrator.requests import RiskCheckRequest
+
         authorize(router.current_event, *READERS)
         RiskCheckRequest(proposal_id=proposal_id)
         return summary(proposals.require(proposal_id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 # First: the garbage collector is held off until the end of this module (functions/shared/cold_start.py).
 from functions.shared import cold_start  # isort: split
 
-import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -18,10 +17,10 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field
 
 from functions.score.budget import RESERVE_MILLIS
 from functions.score.linking import CachedLinker
+from functions.score.messages import signal_id_of
 from functions.score.routes import score_router
 from functions.score.scoring import Scorer
 from functions.score.settings import load
@@ -30,7 +29,6 @@ from functions.shared.aws import client
 from functions.shared.entities import EntitiesTable
 from functions.shared.events import CORRELATION_ID_PATH
 from functions.shared.http import build_resolver
-from functions.shared.models import RequestModel
 from functions.shared.signals import SignalsTable
 from functions.shared.tracing import AWS_AND_HTTP
 
@@ -55,10 +53,6 @@ class OutOfTime(RuntimeError):
     """Not started: too little time left in this invocation; the queue delivers the message again."""
 
 
-class ScoreMessage(RequestModel):
-    signal_id: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
 @idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
 def score_message(message: dict[str, Any]) -> dict[str, Any]:
     return SCORER.score(message["signal_id"])
@@ -70,9 +64,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     does for the messages left unstarted when the invocation runs out of time (they are not lost)."""
     if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < RESERVE_MILLIS:
         raise OutOfTime(f"less than {RESERVE_MILLIS} ms left; message {record.message_id} left for redelivery")
-    message = ScoreMessage.model_validate(json.loads(record.body))
-    logger.append_keys(signal_id=message.signal_id)
-    result = score_message(message=message.model_dump())
+    signal_id = signal_id_of(record.body)
+    logger.append_keys(signal_id=signal_id)
+    result = score_message(message={"signal_id": signal_id})
     if result["scored"]:
         metrics.add_metric(name="SignalsScored", unit=MetricUnit.Count, value=1)
     return result

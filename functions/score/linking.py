@@ -7,8 +7,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from functions.shared.entities import TrackedEntity
+if TYPE_CHECKING:
+    from functions.shared.tracked_entity import TrackedEntity
 
 MAX_ENTITIES_PER_SIGNAL = 25
 _CASHTAG = re.compile(r"\$([A-Za-z][A-Za-z0-9.]{0,9})\b")

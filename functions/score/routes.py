@@ -5,17 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import Field
 
 from functions.score.scoring import Scorer
 from functions.shared.auth import Group, authorize
 from functions.shared.http import parse_body
-from functions.shared.models import RequestModel
-
-
-class ScoreRequest(RequestModel):
-    title: str = Field(default="", max_length=1000)
-    text: str = Field(min_length=1, max_length=20_000)
 
 
 def score_router(scorer: Scorer, max_body_bytes: int) -> Router:
@@ -23,6 +16,9 @@ def score_router(scorer: Scorer, max_body_bytes: int) -> Router:
 
     @router.post("/score")
     def post_score() -> dict[str, Any]:
+        # The request model (pydantic) is loaded by the first `POST /score`: the queue's path starts without it.
+        from functions.score.requests import ScoreRequest
+
         authorize(router.current_event, Group.ANALYST)
         request = parse_body(router.current_event, ScoreRequest, max_body_bytes)
         analysis = scorer.analyse(request.title, request.text)

@@ -1,37 +1,19 @@
-"""Agent configuration (pk `agent_id`): how an agent weighs signals and which risk limits apply."""
+"""Agent configuration (pk `agent_id`): how an agent weighs signals and which risk limits apply.
+
+The item model (pydantic) is imported where items are read: a cold start, and a route that reads none,
+starts without pydantic.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING
 
 from functions.shared import dynamo
 from functions.shared.aws import client
 
-
-class AgentConfig(BaseModel):
-    # Built on first use (not at import): cold starts of routes that read no such item skip it.
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-    agent_id: str = Field(min_length=1, max_length=64)
-    enabled: bool = True
-    weight: float = Field(default=1.0, gt=0, le=5)
-    """Multiplies the confidence of this agent's proposals."""
-    kinds: dict[str, float] = Field(default_factory=lambda: {"news": 1.0, "social": 1.0})
-    """Weight of each signal kind in the aggregate."""
-    lookback_hours: int = Field(default=72, ge=1, le=24 * 90)
-    half_life_hours: float = Field(default=24.0, gt=0)
-    min_mentions: int = Field(default=3, ge=1)
-    min_abs_sentiment: float = Field(default=0.05, ge=0, le=1)
-    base_position_pct: float = Field(default=2.0, gt=0, le=100)
-    horizon_days: int = Field(default=5, ge=1, le=365)
-    benchmark: str = Field(default="SPY", pattern=r"^[A-Z0-9.^-]{1,16}$")
-    # risk limits
-    min_confidence: float = Field(default=0.3, ge=0, le=1)
-    max_position_pct: float = Field(default=5.0, gt=0, le=100)
-    max_concentration_pct: float = Field(default=10.0, gt=0, le=100)
-    excluded_entities: tuple[str, ...] = ()
+if TYPE_CHECKING:
+    from functions.shared.agent_config import AgentConfig
 
 
 @dataclass(frozen=True)
@@ -39,11 +21,15 @@ class AgentsTable:
     name: str
 
     def all(self) -> list[AgentConfig]:
+        from functions.shared.agent_config import AgentConfig
+
         return [AgentConfig.model_validate(i) for i in dynamo.read_all("scan", TableName=self.name)]
 
     def enabled(self) -> list[AgentConfig]:
         return [agent for agent in self.all() if agent.enabled]
 
     def get(self, agent_id: str) -> AgentConfig | None:
+        from functions.shared.agent_config import AgentConfig
+
         response = client("dynamodb").get_item(TableName=self.name, Key=dynamo.to_item({"agent_id": agent_id}))
         return AgentConfig.model_validate(dynamo.from_item(response["Item"])) if "Item" in response else None

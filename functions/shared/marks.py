@@ -23,8 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
-
 from functions.shared.errors import UpstreamError
 
 PREFIX = "hmac1:"
@@ -47,9 +45,13 @@ def is_legacy(mark: Any) -> bool:
 
 
 def secret_key(arn: str) -> Callable[[], bytes]:
-    """The key in the secret `arn`, read through Powertools (cached for KEY_CACHE_SECONDS)."""
+    """The key in the secret `arn`, read through Powertools (cached for KEY_CACHE_SECONDS) when a mark is first
+    made or checked: neither the cold start nor a route that makes no mark reads it, or loads Powertools'
+    parameters utility."""
 
     def read() -> bytes:
+        from aws_lambda_powertools.utilities import parameters
+
         try:
             value = parameters.get_secret(arn, max_age=KEY_CACHE_SECONDS)
         except Exception as exc:  # no value yet, no access, Secrets Manager down: say which key

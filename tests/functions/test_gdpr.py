@@ -209,7 +209,7 @@ AUTHORS = st.one_of(
 def test_every_author_id_ingest_can_store_can_be_erased_by_its_stored_and_its_written_form(source, author):
     """The same rule on both sides: lengths are checked after normalisation, and the erase route finds the id
     ingestion stored from either form."""
-    from functions.orchestrator.gdpr_routes import EraseRequest
+    from functions.orchestrator.gdpr_requests import EraseRequest
     from functions.shared.ingestion.models import IngestBatch
     from functions.shared.ingestion.normalize import author_id
 

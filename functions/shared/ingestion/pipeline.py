@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
@@ -32,9 +32,11 @@ from functions.shared import objects
 from functions.shared.aws import client
 from functions.shared.clock import epoch_seconds, iso, utc_now
 from functions.shared.errors import UpstreamError
-from functions.shared.ingestion.models import IngestItem, SourceItem
 from functions.shared.ingestion.normalize import AuthorIdTooLong, author_id, clean_text, content_hash
 from functions.shared.signals import PENDING, SignalsTable
+
+if TYPE_CHECKING:  # the item models (pydantic) are loaded by whatever parses items, not at cold start
+    from functions.shared.ingestion.models import IngestItem
 
 logger = Logger()
 
@@ -100,6 +102,8 @@ def _document(config: IngestConfig, source: str, item: IngestItem, now: datetime
 
 
 def _raw(item: IngestItem, source: str) -> dict[str, Any]:
+    from functions.shared.ingestion.models import SourceItem
+
     original = item.raw if isinstance(item, SourceItem) else item.model_dump(mode="json")
     return {"source": source, "item": original}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from aws_lambda_powertools import Logger, Metrics
@@ -14,14 +14,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from functions.shared.auth import Group, authorize
 from functions.shared.http import parse_body
 from functions.shared.ingestion.fetch import DEADLINE_SECONDS, fetch
-from functions.shared.ingestion.models import IngestBatch, SourceItem
 from functions.shared.ingestion.pipeline import IngestConfig, ingest, recover
 from functions.shared.secrets import source_headers
+
+if TYPE_CHECKING:  # the item models (pydantic) are loaded by the route and the parsers, not at cold start
+    from functions.shared.ingestion.models import SourceItem
 
 logger = Logger()
 metrics = Metrics()
 
-Parser = Callable[[bytes], list[SourceItem]]
+Parser = Callable[[bytes], list["SourceItem"]]
 
 RESERVE_SECONDS = 5.0
 """Kept back at the end of a pull or an API batch for the last round's queue messages and the answer."""
@@ -44,6 +46,8 @@ def ingest_router(config: IngestConfig, max_body_bytes: int) -> Router:
     def post_ingest() -> dict[str, Any]:
         """Items not reached before the deadline are answered as `deferred_ids` (the last ones sent): send
         them again; nothing of them was written."""
+        from functions.shared.ingestion.models import IngestBatch
+
         authorize(router.current_event, Group.ANALYST)
         batch = parse_body(router.current_event, IngestBatch, max_body_bytes)
         result = ingest(config, batch.source, list(batch.items), deadline_of(router.lambda_context))
